@@ -1,0 +1,4 @@
+pub mod jwt;
+pub mod oidc;
+pub mod password;
+pub mod refresh;

@@ -1,0 +1,16 @@
+use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_registry_and_accounts;
+
+pub use m20261127_000001_registry_and_accounts::{
+    Accounts, AccountRoles, AuditLog, OidcIdentities, RefreshTokens, Tenants,
+};
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_registry_and_accounts::Migration)]
+    }
+}
