@@ -1,4 +1,12 @@
+//! Accounts and authentication: argon2id passwords, JWT access tokens (audience = tenant),
+//! rotating refresh tokens stored hashed, and OIDC authorization-code + PKCE sign-in against
+//! each tenant's identity provider.
+
+pub mod entity;
 pub mod jwt;
 pub mod oidc;
 pub mod password;
 pub mod refresh;
+mod service;
+
+pub use service::{AccountView, AuthSecrets, AuthService, AuthSettings, TokenPair};

@@ -17,8 +17,8 @@ use std::time::Duration;
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, TokenResponse, TokenUrl,
+    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
+    Scope, TokenResponse, TokenUrl,
 };
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
@@ -59,7 +59,11 @@ impl OidcProvider {
 
     /// Default for [`OidcProvider::scopes`]: `openid`, `profile`, `email`.
     pub fn default_scopes() -> Vec<String> {
-        vec!["openid".to_owned(), "profile".to_owned(), "email".to_owned()]
+        vec![
+            "openid".to_owned(),
+            "profile".to_owned(),
+            "email".to_owned(),
+        ]
     }
 }
 
@@ -277,8 +281,13 @@ impl OidcClient {
     /// Finishes a login: exchanges `code` (with the PKCE verifier) for an access token
     /// and reads the userinfo endpoint. The caller must have checked `state` already.
     pub async fn finish(&self, code: &str, pkce_verifier: &str) -> Result<OidcIdentity, OidcError> {
-        let http = &self.http;
-        let send = move |request: HttpRequest| async move { send_request(http, request).await };
+        // The future must own its client: a borrowed one makes the whole sign-in future
+        // non-`Send` for the compiler (higher-ranked lifetimes through oauth2's trait).
+        let http = self.http.clone();
+        let send = move |request: HttpRequest| {
+            let http = http.clone();
+            async move { send_request(&http, request).await }
+        };
 
         let token = self
             .client

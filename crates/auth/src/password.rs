@@ -32,8 +32,7 @@ pub fn hash_password(plain: &str) -> Result<String, PasswordError> {
 /// stored hash cannot be parsed or uses an unsupported algorithm. The parameters
 /// stored in the hash are used (so hashes made with older parameters still verify).
 pub fn verify_password(plain: &str, phc: &str) -> Result<bool, PasswordError> {
-    let parsed =
-        PasswordHash::new(phc).map_err(|e| PasswordError::MalformedHash(e.to_string()))?;
+    let parsed = PasswordHash::new(phc).map_err(|e| PasswordError::MalformedHash(e.to_string()))?;
     match Argon2::default().verify_password(plain.as_bytes(), &parsed) {
         Ok(()) => Ok(true),
         Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
@@ -62,7 +61,7 @@ pub fn needs_rehash(phc: &str) -> bool {
 
 /// PHC string of a throw-away password, hashed with the default parameters.
 /// Used by [`dummy_verify`]; a unit test checks it still matches `Params::default()`.
-const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZHVtbXlkdW1teXNhbHQxMg$hhvrJ4DwLWr1JYVy8lcl6dAsXDm/1qSzmJVZnq4A8fk";
+const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZqP8kIsdOZNHur8Nmvr2Dw$W7wtrn45WpbMiU0Jb8T6kUg9wx2yptphp5MYs17f5ZM";
 
 /// Spends the same time as a real [`verify_password`] call and discards the result.
 ///
@@ -156,6 +155,7 @@ const COMMON_PASSWORDS: &[&str] = &[
     "haslo123456",
     "haslo1234567",
     "hasło123456",
+    "hasło1234567",
     "haslohaslo",
     "haslohaslo12",
     "polska",
@@ -315,7 +315,11 @@ mod tests {
     #[test]
     fn policy_accepts_good_password() {
         policy()
-            .check("Zielony-Rower-Nad-Wisłą", "jan.kowalski@example.pl", "Jan Kowalski")
+            .check(
+                "Zielony-Rower-Nad-Wisłą",
+                "jan.kowalski@example.pl",
+                "Jan Kowalski",
+            )
             .unwrap();
     }
 
@@ -372,9 +376,26 @@ mod tests {
 
     #[test]
     fn policy_rejects_common_passwords_case_insensitively() {
-        for pw in ["qwerty123456", "HASLO123456", "Polska123456", "Hasło123456"] {
+        for pw in [
+            "qwerty123456",
+            "Polska123456",
+            "HASLO1234567",
+            "Hasło1234567",
+        ] {
             assert_eq!(
                 policy().check(pw, "x@y.pl", ""),
+                Err(PolicyViolation::TooCommon),
+                "{pw}"
+            );
+        }
+        // The list also applies when a tenant configures a shorter minimum.
+        let lenient = PasswordPolicy {
+            min_length: 8,
+            ..PasswordPolicy::default()
+        };
+        for pw in ["HASLO123456", "Hasło123456", "password1"] {
+            assert_eq!(
+                lenient.check(pw, "x@y.pl", ""),
                 Err(PolicyViolation::TooCommon),
                 "{pw}"
             );

@@ -43,7 +43,11 @@ fn confidential_config() -> IdpConfig {
 /// back to us) and returns `(code, state)` from the `Location` header.
 async fn authorize(http: &reqwest::Client, url: &str) -> (String, String) {
     let resp = http.get(url).send().await.unwrap();
-    assert_eq!(resp.status(), reqwest::StatusCode::FOUND, "authorize refused");
+    assert_eq!(
+        resp.status(),
+        reqwest::StatusCode::FOUND,
+        "authorize refused"
+    );
     let location = resp
         .headers()
         .get(reqwest::header::LOCATION)
@@ -164,7 +168,10 @@ async fn wrong_client_secret_is_invalid_client() {
 
     let start = client.start();
     let (code, _) = authorize(&http, &start.url).await;
-    let err = client.finish(&code, &start.pkce_verifier).await.unwrap_err();
+    let err = client
+        .finish(&code, &start.pkce_verifier)
+        .await
+        .unwrap_err();
     assert_eq!(err.oauth_error(), Some("invalid_client"), "{err:?}");
 }
 
@@ -180,7 +187,10 @@ async fn userinfo_without_sub_is_rejected() {
 
     let start = client.start();
     let (code, _) = authorize(&http, &start.url).await;
-    let err = client.finish(&code, &start.pkce_verifier).await.unwrap_err();
+    let err = client
+        .finish(&code, &start.pkce_verifier)
+        .await
+        .unwrap_err();
     assert_eq!(err, OidcError::MissingSubject);
 }
 
@@ -196,7 +206,10 @@ async fn userinfo_http_error_is_reported() {
 
     let start = client.start();
     let (code, _) = authorize(&http, &start.url).await;
-    let err = client.finish(&code, &start.pkce_verifier).await.unwrap_err();
+    let err = client
+        .finish(&code, &start.pkce_verifier)
+        .await
+        .unwrap_err();
     assert_eq!(err, OidcError::Userinfo { status: 401 });
 }
 

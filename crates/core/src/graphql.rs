@@ -8,8 +8,9 @@ use crate::error::AppError;
 
 /// The request's `Ctx`; the server puts one into every GraphQL request.
 pub fn ctx<'a>(gql: &Context<'a>) -> async_graphql::Result<&'a Ctx> {
-    gql.data::<Ctx>()
-        .map_err(|_| AppError::internal(std::io::Error::other("no Ctx in GraphQL request")).extend())
+    gql.data::<Ctx>().map_err(|_| {
+        AppError::internal(std::io::Error::other("no Ctx in GraphQL request")).extend()
+    })
 }
 
 /// Whether the request's tenant has enabled the e-service `id`. Used as the `visible`

@@ -137,7 +137,9 @@ mod tests {
         for good in ["zamosc", "powiat-lubelski", "k2"] {
             assert!(TenantSlug::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", "z", "Zamosc", "zamość", "-x", "x-", "a--b", "platform", "a b", "1abc"] {
+        for bad in [
+            "", "z", "Zamosc", "zamość", "-x", "x-", "a--b", "platform", "a b", "1abc",
+        ] {
             assert!(TenantSlug::parse(bad).is_err(), "{bad}");
         }
     }

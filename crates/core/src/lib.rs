@@ -5,6 +5,7 @@
 //! error catalogue, a settable [`Clock`], the only door to tenant data ([`TenantDb`]) and the
 //! [`EService`] contract that plugin crates implement.
 
+pub mod audit;
 pub mod clock;
 pub mod ctx;
 pub mod db;

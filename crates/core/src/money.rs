@@ -469,6 +469,10 @@ const FLOAT_REJECTED: &str = "money must be exact: give it as a string like \"12
 /// number of złoty (123 means 123.00); floating-point numbers such as 123.45
 /// are rejected because money must be exact, and amounts with fractions of a
 /// grosz (e.g. "1.005") are rejected.
+//
+// `is_valid` is deliberately left at its default (accept everything), so that
+// a bad literal reaches `parse` and the client gets its specific message
+// (e.g. why a float is refused) instead of a generic "invalid value".
 #[Scalar(name = "Money")]
 impl ScalarType for Money {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -484,14 +488,6 @@ impl ScalarType for Money {
                 }
             }
             _ => Err(InputValueError::expected_type(value)),
-        }
-    }
-
-    fn is_valid(value: &Value) -> bool {
-        match value {
-            Value::String(s) => Money::parse(s).is_ok(),
-            Value::Number(n) => n.is_i64() || n.is_u64(),
-            _ => false,
         }
     }
 
@@ -851,12 +847,6 @@ mod tests {
         assert!(parse(Value::String("1.005".into())).is_err());
         assert!(parse(Value::Boolean(true)).is_err());
         assert!(parse(Value::Null).is_err());
-        assert!(<Money as ScalarType>::is_valid(&Value::String(
-            "1.50".into()
-        )));
-        assert!(<Money as ScalarType>::is_valid(&Value::Number(3.into())));
-        assert!(!<Money as ScalarType>::is_valid(&float));
-        assert!(!<Money as ScalarType>::is_valid(&Value::String("x".into())));
         assert_eq!(m("5").to_value(), Value::String("5.00".into()));
     }
 
@@ -892,10 +882,11 @@ mod tests {
         let res = schema.execute("{ double(amount: 1.5) }").await;
         assert!(!res.errors.is_empty());
         let msg = &res.errors[0].message;
-        assert!(
-            msg.contains("money must be exact") || msg.contains("Money"),
-            "{msg}"
-        );
+        assert!(msg.contains("money must be exact"), "{msg}");
+
+        let res = schema.execute(r#"{ double(amount: "1.005") }"#).await;
+        let msg = &res.errors[0].message;
+        assert!(msg.contains("more than 2 decimal places"), "{msg}");
     }
 
     proptest! {

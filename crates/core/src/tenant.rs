@@ -176,7 +176,11 @@ pub struct ConfigError {
 impl TenantConfig {
     /// Parses and validates a tenant file. `file` names the source in error messages;
     /// `known_eservices` are the ids this build was compiled with.
-    pub fn from_toml(file: &str, text: &str, known_eservices: &[&str]) -> Result<Self, ConfigError> {
+    pub fn from_toml(
+        file: &str,
+        text: &str,
+        known_eservices: &[&str],
+    ) -> Result<Self, ConfigError> {
         let config: TenantConfig = toml::from_str(text).map_err(|e| ConfigError {
             file: file.to_owned(),
             field: e
@@ -185,11 +189,13 @@ impl TenantConfig {
                 .unwrap_or_else(|| "(document)".into()),
             message: e.message().to_owned(),
         })?;
-        config.validate(known_eservices).map_err(|(field, message)| ConfigError {
-            file: file.to_owned(),
-            field,
-            message,
-        })?;
+        config
+            .validate(known_eservices)
+            .map_err(|(field, message)| ConfigError {
+                file: file.to_owned(),
+                field,
+                message,
+            })?;
         Ok(config)
     }
 
@@ -209,16 +215,25 @@ impl TenantConfig {
             Some(k) if !(digits && self.teryt.len() == 7 && self.teryt.ends_with(k)) => {
                 return fail(
                     "teryt",
-                    format!("a gmina of this kind has a 7-digit TERC code ending in {k}, got `{}`", self.teryt),
+                    format!(
+                        "a gmina of this kind has a 7-digit TERC code ending in {k}, got `{}`",
+                        self.teryt
+                    ),
                 );
             }
             None if !(digits && self.teryt.len() == 4) => {
-                return fail("teryt", format!("a powiat has a 4-digit TERC code, got `{}`", self.teryt));
+                return fail(
+                    "teryt",
+                    format!("a powiat has a 4-digit TERC code, got `{}`", self.teryt),
+                );
             }
             _ => {}
         }
         if self.county_rights && self.kind != TenantKind::GminaMiejska {
-            return fail("county_rights", "only an urban gmina can have county rights".into());
+            return fail(
+                "county_rights",
+                "only an urban gmina can have county rights".into(),
+            );
         }
         if let Some(nip) = &self.nip {
             Nip::parse(nip).map_err(|e| ("nip".to_owned(), e.to_string()))?;
@@ -232,34 +247,45 @@ impl TenantConfig {
             Email::parse(email).map_err(|e| ("contact.email".to_owned(), e.to_string()))?;
         }
         if let Some(email) = &self.notifications.sender_email {
-            Email::parse(email).map_err(|e| ("notifications.sender_email".to_owned(), e.to_string()))?;
+            Email::parse(email)
+                .map_err(|e| ("notifications.sender_email".to_owned(), e.to_string()))?;
         }
         for (i, host) in self.hosts.iter().enumerate() {
             let ok = !host.is_empty()
-                && host
-                    .split('.')
-                    .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                && host.split('.').all(|l| {
+                    !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
             if !ok || host.to_ascii_lowercase() != *host {
-                return fail(&format!("hosts[{i}]"), format!("`{host}` is not a lower-case host name"));
+                return fail(
+                    &format!("hosts[{i}]"),
+                    format!("`{host}` is not a lower-case host name"),
+                );
             }
         }
         for (i, id) in self.e_services.iter().enumerate() {
             if !known_eservices.contains(&id.as_str()) {
                 return fail(
                     &format!("e_services[{i}]"),
-                    format!("unknown e-service `{id}`; this build knows: {}", known_eservices.join(", ")),
+                    format!(
+                        "unknown e-service `{id}`; this build knows: {}",
+                        known_eservices.join(", ")
+                    ),
                 );
             }
         }
         for (i, account) in self.bank_accounts.iter().enumerate() {
-            Nrb::parse(&account.nrb).map_err(|e| (format!("bank_accounts[{i}].nrb"), e.to_string()))?;
+            Nrb::parse(&account.nrb)
+                .map_err(|e| (format!("bank_accounts[{i}].nrb"), e.to_string()))?;
         }
         if let Some(color) = &self.branding.primary_color {
             let ok = color.len() == 7
                 && color.starts_with('#')
                 && color.chars().skip(1).all(|c| c.is_ascii_hexdigit());
             if !ok {
-                return fail("branding.primary_color", format!("`{color}` is not a #rrggbb colour"));
+                return fail(
+                    "branding.primary_color",
+                    format!("`{color}` is not a #rrggbb colour"),
+                );
             }
         }
         if let Some(idp) = &self.identity_provider {
@@ -292,7 +318,11 @@ fn field_at(text: &str, at: usize) -> Option<String> {
         .map(str::trim)
         .find(|l| l.starts_with('['))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').to_owned());
-    let key = if key.is_empty() || key.starts_with('[') { None } else { Some(key) };
+    let key = if key.is_empty() || key.starts_with('[') {
+        None
+    } else {
+        Some(key)
+    };
     match (table, key) {
         (Some(t), Some(k)) => Some(format!("{t}.{k}")),
         (None, Some(k)) => Some(k.to_owned()),
@@ -422,7 +452,9 @@ impl TenantRegistry {
 
 fn strip_port(host: &str) -> &str {
     match host.rsplit_once(':') {
-        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.contains(':') => name,
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.contains(':') => {
+            name
+        }
         _ => host,
     }
 }
@@ -468,7 +500,8 @@ city = "Kurów"
 
     #[test]
     fn an_unknown_key_names_the_file_and_the_key() {
-        let err = parse(&KUROW.replace("population = 7414", "population = 7414\nmayor = \"x\"")).unwrap_err();
+        let err = parse(&KUROW.replace("population = 7414", "population = 7414\nmayor = \"x\""))
+            .unwrap_err();
         assert_eq!(err.file, "tenants/kurow.toml");
         assert!(err.message.contains("unknown field `mayor`"), "{err}");
         assert_eq!(err.field, "mayor");
@@ -479,10 +512,15 @@ city = "Kurów"
         let cases = [
             (KUROW.replace("0614062", "0614061"), "teryt"),
             (KUROW.replace("24-170", "24170x"), "address.postal_code"),
-            (KUROW.replace("e_services = []", "e_services = [\"taxes\"]"), "e_services[0]"),
+            (
+                KUROW.replace("e_services = []", "e_services = [\"taxes\"]"),
+                "e_services[0]",
+            ),
             (KUROW.replace("eurzad.kurow.eu", "Eurzad Kurow"), "hosts[0]"),
             (
-                format!("{KUROW}\n[[bank_accounts]]\nname = \"x\"\nnrb = \"11 1111 1111 1111 1111 1111 1111\"\npurpose = \"taxes\"\n"),
+                format!(
+                    "{KUROW}\n[[bank_accounts]]\nname = \"x\"\nnrb = \"11 1111 1111 1111 1111 1111 1111\"\npurpose = \"taxes\"\n"
+                ),
                 "bank_accounts[0].nrb",
             ),
         ];
@@ -508,12 +546,33 @@ city = "Kurów"
     #[test]
     fn hosts_resolve_to_their_tenant_only() {
         let reg = registry();
-        assert!(matches!(reg.resolve_host("kurow.localhost:8080"), HostMatch::Tenant(t) if t.slug().as_str() == "kurow"));
-        assert!(matches!(reg.resolve_host("KUROW.localhost"), HostMatch::Tenant(_)));
-        assert!(matches!(reg.resolve_host("eurzad.kurow.eu"), HostMatch::Tenant(_)));
-        assert!(matches!(reg.resolve_host("platform.localhost"), HostMatch::Platform));
-        for unknown in ["localhost", "zamosc.localhost", "kurow.localhost.evil.com", "x.kurow.localhost", "127.0.0.1:8080", ""] {
-            assert!(matches!(reg.resolve_host(unknown), HostMatch::Unknown), "{unknown}");
+        assert!(
+            matches!(reg.resolve_host("kurow.localhost:8080"), HostMatch::Tenant(t) if t.slug().as_str() == "kurow")
+        );
+        assert!(matches!(
+            reg.resolve_host("KUROW.localhost"),
+            HostMatch::Tenant(_)
+        ));
+        assert!(matches!(
+            reg.resolve_host("eurzad.kurow.eu"),
+            HostMatch::Tenant(_)
+        ));
+        assert!(matches!(
+            reg.resolve_host("platform.localhost"),
+            HostMatch::Platform
+        ));
+        for unknown in [
+            "localhost",
+            "zamosc.localhost",
+            "kurow.localhost.evil.com",
+            "x.kurow.localhost",
+            "127.0.0.1:8080",
+            "",
+        ] {
+            assert!(
+                matches!(reg.resolve_host(unknown), HostMatch::Unknown),
+                "{unknown}"
+            );
         }
     }
 }

@@ -67,7 +67,10 @@ impl Store {
                 std::fs::create_dir_all(&tenants_dir).map_err(|e| {
                     AppError::internal(std::io::Error::new(
                         e.kind(),
-                        format!("cannot create data directory {}: {e}", tenants_dir.display()),
+                        format!(
+                            "cannot create data directory {}: {e}",
+                            tenants_dir.display()
+                        ),
                     ))
                 })?;
                 Backend::Sqlite {
@@ -173,9 +176,15 @@ impl Store {
         }
     }
 
-    async fn sqlite_tenant(&self, slug: &TenantSlug, create: bool) -> AppResult<DatabaseConnection> {
+    async fn sqlite_tenant(
+        &self,
+        slug: &TenantSlug,
+        create: bool,
+    ) -> AppResult<DatabaseConnection> {
         let Backend::Sqlite { dir, tenants, .. } = &self.backend else {
-            return Err(AppError::internal(std::io::Error::other("not a SQLite store")));
+            return Err(AppError::internal(std::io::Error::other(
+                "not a SQLite store",
+            )));
         };
         if let Some(conn) = tenants.read().await.get(slug) {
             return Ok(conn.clone());
@@ -186,7 +195,9 @@ impl Store {
         }
         let path = tenant_file(dir, slug);
         if !create && !path.exists() {
-            return Err(AppError::not_found(format!("tenant `{slug}` has no data file")));
+            return Err(AppError::not_found(format!(
+                "tenant `{slug}` has no data file"
+            )));
         }
         let conn = open_sqlite(&path).await?;
         tenants.insert(slug.clone(), conn.clone());
@@ -211,7 +222,10 @@ fn tenant_file(dir: &Path, slug: &TenantSlug) -> PathBuf {
 /// A pooled transaction that sees exactly one schema. `SET LOCAL` ends with the transaction,
 /// so the connection goes back to the pool with no schema at all; a statement run outside such
 /// a transaction fails with "relation does not exist" instead of touching another tenant.
-async fn begin_in_schema(pool: &DatabaseConnection, schema: &str) -> AppResult<DatabaseTransaction> {
+async fn begin_in_schema(
+    pool: &DatabaseConnection,
+    schema: &str,
+) -> AppResult<DatabaseTransaction> {
     let tx = pool.begin().await?;
     // The schema name comes from a validated slug (a-z, 0-9, '_'), so quoting is enough.
     tx.execute_unprepared(&format!("SET LOCAL search_path TO \"{schema}\""))

@@ -3,7 +3,7 @@ use sea_orm_migration::prelude::*;
 mod m20261127_000001_registry_and_accounts;
 
 pub use m20261127_000001_registry_and_accounts::{
-    Accounts, AccountRoles, AuditLog, OidcIdentities, RefreshTokens, Tenants,
+    AccountRoles, Accounts, AuditLog, OidcIdentities, RefreshTokens, Tenants,
 };
 
 pub struct Migrator;

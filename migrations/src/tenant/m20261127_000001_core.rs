@@ -24,10 +24,24 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(TenantAuditLog::Table)
-                    .col(ColumnDef::new(TenantAuditLog::Id).big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(TenantAuditLog::At).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(TenantAuditLog::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(TenantAuditLog::At)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(TenantAuditLog::ActorId).uuid())
-                    .col(ColumnDef::new(TenantAuditLog::Action).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(TenantAuditLog::Action)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(TenantAuditLog::Detail).text().not_null())
                     .col(ColumnDef::new(TenantAuditLog::RequestId).string_len(64))
                     .to_owned(),

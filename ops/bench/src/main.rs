@@ -616,10 +616,16 @@ fn print_notes(r: &ScenarioResult) {
             r.first_failure.as_deref().unwrap_or("?")
         );
     }
-    if r.capped {
+    if r.capped && r.requests() == 0 {
         eprintln!(
-            "{}: stopped early at the --max-requests cap; the rate is still valid over the shorter window",
+            "{}: the --max-requests cap was reached during the warm-up: nothing was measured",
             r.scenario
+        );
+    } else if r.capped {
+        eprintln!(
+            "{}: stopped early at the --max-requests cap; the rate is over the shorter window ({:.3} s)",
+            r.scenario,
+            r.elapsed.as_secs_f64()
         );
     }
 }
@@ -674,9 +680,11 @@ async fn main() -> Result<()> {
     );
 
     let mut results = Vec::new();
-    print_header();
     for &scenario in scenarios {
         let result = run_scenario(&args, &client, &ep.url, scenario).await?;
+        if results.is_empty() {
+            print_header();
+        }
         print_row(&result);
         results.push(result);
     }

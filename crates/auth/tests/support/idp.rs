@@ -150,7 +150,11 @@ async fn authorize(
         .query_pairs_mut()
         .append_pair("code", &code)
         .append_pair("state", param("state"));
-    (StatusCode::FOUND, [(header::LOCATION, location.to_string())]).into_response()
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, location.to_string())],
+    )
+        .into_response()
 }
 
 /// Decodes one `application/x-www-form-urlencoded` component (RFC 6749 §2.3.1).

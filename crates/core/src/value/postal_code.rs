@@ -129,7 +129,8 @@ mod tests {
         #[test]
         fn all_well_formed_accepted(a in 0u32..100, b in 0u32..1000) {
             let s = format!("{a:02}-{b:03}");
-            prop_assert_eq!(PostalCode::parse(&s).unwrap().as_str(), s.as_str());
+            let p = PostalCode::parse(&s).unwrap();
+            prop_assert_eq!(p.as_str(), s.as_str());
         }
     }
 }

@@ -187,7 +187,8 @@ mod tests {
         #[test]
         fn valid_base_plus_unit_is_valid(unit in "[0-9]{4}") {
             let r = Regon::parse(&complete14(&format!("950368747{unit}"))).unwrap();
-            prop_assert_eq!(r.entity().as_str(), "950368747");
+            let entity = r.entity();
+            prop_assert_eq!(entity.as_str(), "950368747");
         }
     }
 }

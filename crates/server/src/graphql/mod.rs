@@ -1,0 +1,48 @@
+//! The one GraphQL schema. Core roots and each e-service's namespaced roots are merged here
+//! at compile time; per-tenant enablement is a guard plus a visibility condition on each
+//! e-service's namespace field (`wspolnota_core::graphql`).
+
+pub(crate) mod auth;
+mod platform;
+mod tenant;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::state::AppState;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    tenant::TenantQuery,
+    auth::MeQuery,
+    platform::PlatformQueryRoot,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(auth::AuthMutationRoot, platform::PlatformMutationRoot);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Query depth and complexity limits keep one request from costing the server much.
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 500;
+
+pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY);
+    match state {
+        Some(state) => builder.data(state).finish(),
+        None => builder.finish(),
+    }
+}
+
+/// The SDL committed as `graphql/schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+fn state<'a>(gql: &async_graphql::Context<'a>) -> async_graphql::Result<&'a AppState> {
+    gql.data::<AppState>()
+}
+
+pub use auth::ClientAddr;

@@ -1,0 +1,316 @@
+//! The HTTP surface: host → tenant resolution, the per-request `Ctx`, GraphQL, the identity
+//! provider's redirect routes, health and metrics.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use serde::Deserialize;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tracing::Instrument;
+use wspolnota_core::{Actor, AppError, Ctx, HostMatch, RequestId, Scope, TenantStatus};
+
+use crate::graphql::{AppSchema, build_schema};
+use crate::state::AppState;
+use crate::{eservices, graphql};
+
+/// Request bodies above this are refused (413) before anything parses them.
+const MAX_BODY_BYTES: usize = 1 << 20;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn router(state: AppState) -> Router {
+    let schema = build_schema(Some(state.clone()));
+    let mut tenant_routes: Router = Router::new()
+        .route("/graphql", get(graphiql).post(graphql_handler))
+        .route("/auth/oidc/login", get(oidc_login))
+        .route("/auth/oidc/callback", get(oidc_callback))
+        .with_state(state.clone());
+    // E-service routes (webhooks, downloads) read the request's Ctx from the extensions.
+    for eservice in eservices::all() {
+        tenant_routes = tenant_routes.merge(eservice.routes());
+    }
+    let tenant_routes = tenant_routes
+        .layer(Extension(schema))
+        .route_layer(middleware::from_fn_with_state(state.clone(), resolve_ctx));
+
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .with_state(state)
+        .merge(tenant_routes)
+        .layer(middleware::from_fn(observe))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+}
+
+fn prometheus() -> &'static Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+}
+
+pub fn init_metrics() {
+    let _ = prometheus();
+}
+
+async fn metrics() -> Response {
+    match prometheus() {
+        Some(handle) => handle.render().into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder not installed",
+        )
+            .into_response(),
+    }
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not reachable").into_response()
+        }
+    }
+}
+
+fn host_of(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+}
+
+async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match state.registry.resolve_host(host_of(&headers)) {
+        HostMatch::Unknown => unknown_host(host_of(&headers)).into_response(),
+        _ => AppError::not_found("no such page").into_response(),
+    }
+}
+
+fn unknown_host(host: &str) -> AppError {
+    let shown: String = host
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(100)
+        .collect();
+    AppError::not_found(format!(
+        "no municipality is served at host `{shown}`; use <slug>.<base domain>, e.g. zamosc.localhost"
+    ))
+}
+
+/// Stamps a request id, opens the request's span, counts and times every request.
+async fn observe(mut req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(RequestId::from_header)
+        .unwrap_or_default();
+    req.extensions_mut().insert(request_id.clone());
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        request_id = %request_id,
+        tenant = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let mut response = next.run(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16().to_string();
+    let tenant = response
+        .extensions()
+        .get::<TenantLabel>()
+        .map_or("none", |t| t.0.as_str())
+        .to_owned();
+    metrics::counter!("http_requests_total", "method" => method, "status" => status.clone(), "tenant" => tenant.clone())
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "tenant" => tenant)
+        .record(elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = elapsed.as_millis() as u64,
+            "request finished"
+        )
+    });
+    if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// The tenant (or "platform") a response belongs to, for metrics labels.
+#[derive(Clone)]
+struct TenantLabel(String);
+
+/// Resolves the host to a tenant (404 if none, 503 if suspended), verifies the bearer token
+/// for that tenant's audience (401 otherwise) and puts the `Ctx` into the request.
+async fn resolve_ctx(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let scope = match state.registry.resolve_host(host_of(req.headers())) {
+        HostMatch::Unknown => return unknown_host(host_of(req.headers())).into_response(),
+        HostMatch::Platform => Scope::Platform,
+        HostMatch::Tenant(tenant) if tenant.status() == TenantStatus::Suspended => {
+            return AppError::suspended(format!(
+                "{} is temporarily unavailable on this platform",
+                tenant.config().name
+            ))
+            .into_response();
+        }
+        HostMatch::Tenant(tenant) => Scope::Tenant(tenant),
+    };
+    let audience = match &scope {
+        Scope::Tenant(t) => t.slug().to_string(),
+        Scope::Platform => "platform".to_owned(),
+    };
+    tracing::Span::current().record("tenant", audience.as_str());
+    let actor = match bearer(req.headers()) {
+        Some(token) => match state.auth.authenticate(&audience, token, state.clock.now()) {
+            Ok(actor) => actor,
+            Err(e) => return e.into_response(),
+        },
+        None => Actor::Anonymous,
+    };
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_default();
+    let ctx = Ctx::new(scope, actor, request_id, state.services());
+    let client = client_addr(&state, req.headers(), peer);
+    req.extensions_mut().insert(ctx);
+    req.extensions_mut().insert(graphql::ClientAddr(client));
+    let mut response = next.run(req).await;
+    response.extensions_mut().insert(TenantLabel(audience));
+    response
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+fn client_addr(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+    if state.settings.trust_proxy_headers
+        && let Some(forwarded) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return forwarded.trim().to_owned();
+    }
+    peer.ip().to_string()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Wspólnota GraphQL")
+            .finish(),
+    )
+}
+
+async fn graphql_handler(
+    Extension(schema): Extension<AppSchema>,
+    Extension(ctx): Extension<Ctx>,
+    Extension(client): Extension<graphql::ClientAddr>,
+    req: GraphQLRequest,
+) -> GraphQLResponse {
+    schema
+        .execute(req.into_inner().data(ctx).data(client))
+        .await
+        .into()
+}
+
+/// Where the identity provider sends the browser back: this host's callback.
+fn callback_url(state: &AppState, headers: &HeaderMap) -> String {
+    format!(
+        "{}://{}/auth/oidc/callback",
+        state.settings.public_scheme,
+        host_of(headers)
+    )
+}
+
+async fn oidc_login(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+) -> Response {
+    match state
+        .auth
+        .oidc_start(&ctx, &callback_url(&state, &headers))
+        .await
+    {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn oidc_callback(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Query(params): Query<CallbackParams>,
+) -> Response {
+    if let Some(error) = params.error {
+        let shown: String = error
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(64)
+            .collect();
+        return AppError::unauthenticated(format!(
+            "the identity provider refused the sign-in ({shown})"
+        ))
+        .into_response();
+    }
+    let (Some(code), Some(oidc_state)) = (params.code, params.state) else {
+        return AppError::validation("code", "the callback needs `code` and `state`")
+            .into_response();
+    };
+    match state
+        .auth
+        .oidc_finish(&ctx, &callback_url(&state, &headers), &code, &oidc_state)
+        .await
+    {
+        Ok(pair) => Json(serde_json::json!({
+            "accessToken": pair.access_token,
+            "refreshToken": pair.refresh_token,
+            "expiresAt": pair.expires_at,
+        }))
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

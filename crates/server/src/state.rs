@@ -1,0 +1,57 @@
+use std::sync::Arc;
+
+use wspolnota_auth::{AuthSecrets, AuthService, AuthSettings};
+use wspolnota_core::{Clock, KvStore, Services, SystemClock, TenantConnector, TenantRegistry};
+use wspolnota_db::{DbSettings, Store, connect_kv};
+
+use crate::secrets;
+use crate::settings::Settings;
+
+/// Everything a request handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub registry: Arc<TenantRegistry>,
+    pub store: Arc<Store>,
+    pub kv: Arc<dyn KvStore>,
+    pub clock: Arc<dyn Clock>,
+    pub auth: Arc<AuthService>,
+}
+
+impl AppState {
+    /// Connects the database and the key-value store described by `settings`.
+    pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
+        let db = DbSettings::from_env_or(&settings.data_dir, settings.database_url.clone());
+        let db = match db {
+            DbSettings::Postgres { url, .. } => DbSettings::Postgres {
+                url,
+                max_connections: settings.db_max_connections,
+            },
+            other => other,
+        };
+        let store = Store::connect(&db).await?;
+        let kv = connect_kv(settings.redis_url.as_deref(), &settings.redis_namespace).await?;
+        let secrets = secrets::load(&settings)?;
+        let auth = AuthService::new(
+            store.clone(),
+            AuthSecrets {
+                jwt: secrets.jwt,
+                pesel_pepper: secrets.pesel_pepper,
+            },
+            AuthSettings::default(),
+        )?;
+        Ok(Self {
+            registry: Arc::new(TenantRegistry::new(&settings.base_domain)),
+            settings: Arc::new(settings),
+            store,
+            kv,
+            clock: Arc::new(SystemClock),
+            auth: Arc::new(auth),
+        })
+    }
+
+    pub fn services(&self) -> Services {
+        let connector: Arc<dyn TenantConnector> = self.store.clone();
+        Services::new(connector, self.kv.clone(), self.clock.clone())
+    }
+}
