@@ -160,24 +160,17 @@ async fn observe(mut req: Request, next: Next) -> Response {
 #[derive(Clone)]
 struct TenantLabel(String);
 
-/// Resolves the host to a tenant (404 if none, 503 if suspended), verifies the bearer token
-/// for that tenant's audience (401 otherwise) and puts the `Ctx` into the request.
+/// Resolves the host to a tenant (404 if none, 503 if suspended) and enters it.
 async fn resolve_ctx(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
-    let scope = match state.registry.resolve_host(host_of(req.headers())) {
-        HostMatch::Unknown => return unknown_host(host_of(req.headers())).into_response(),
+    let host = host_of(req.headers()).to_owned();
+    let scope = match state.registry.resolve_host(&host) {
+        HostMatch::Unknown => return unknown_host(&host).into_response(),
         HostMatch::Platform => Scope::Platform,
-        HostMatch::Tenant(tenant) if tenant.status() == TenantStatus::Suspended => {
-            return AppError::suspended(format!(
-                "{} is temporarily unavailable on this platform",
-                tenant.config().name
-            ))
-            .into_response();
-        }
         HostMatch::Tenant(tenant) => Scope::Tenant(tenant),
     };
     let audience = match &scope {
@@ -185,25 +178,33 @@ async fn resolve_ctx(
         Scope::Platform => "platform".to_owned(),
     };
     tracing::Span::current().record("tenant", audience.as_str());
+    let mut response = match scope {
+        Scope::Tenant(tenant) if tenant.status() == TenantStatus::Suspended => AppError::suspended(format!(
+            "{} is temporarily unavailable on this platform",
+            tenant.config().name
+        ))
+        .into_response(),
+        scope => enter(&state, scope, &audience, peer, req, next).await,
+    };
+    response.extensions_mut().insert(TenantLabel(audience));
+    response
+}
+
+/// Verifies the bearer token for the scope's audience (401 otherwise) and runs the request
+/// with its `Ctx`.
+async fn enter(state: &AppState, scope: Scope, audience: &str, peer: SocketAddr, mut req: Request, next: Next) -> Response {
     let actor = match bearer(req.headers()) {
-        Some(token) => match state.auth.authenticate(&audience, token, state.clock.now()) {
+        Some(token) => match state.auth.authenticate(audience, token, state.clock.now()) {
             Ok(actor) => actor,
             Err(e) => return e.into_response(),
         },
         None => Actor::Anonymous,
     };
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .cloned()
-        .unwrap_or_default();
-    let ctx = Ctx::new(scope, actor, request_id, state.services());
-    let client = client_addr(&state, req.headers(), peer);
-    req.extensions_mut().insert(ctx);
+    let request_id = req.extensions().get::<RequestId>().cloned().unwrap_or_default();
+    let client = client_addr(state, req.headers(), peer);
+    req.extensions_mut().insert(Ctx::new(scope, actor, request_id, state.services()));
     req.extensions_mut().insert(graphql::ClientAddr(client));
-    let mut response = next.run(req).await;
-    response.extensions_mut().insert(TenantLabel(audience));
-    response
+    next.run(req).await
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -7,7 +7,8 @@
 //! responses go into an HDR histogram (microsecond resolution, 3 significant digits).
 //!
 //! A response counts as successful only if it is HTTP 200, its body is a JSON object without an
-//! `errors` key, and its `data` is an object whose top-level fields are all non-null.
+//! `errors` key, and its `data` is an object whose top-level fields are all non-null. The
+//! latency of a request runs from just before it is sent until its body is read and checked.
 //!
 //! The run is bounded both in time (`--duration-secs`, at most 600) and in count
 //! (`--max-requests`, 5 million by default, warm-up requests included).
@@ -30,6 +31,8 @@ const MAX_DURATION_SECS: u64 = 600;
 const MAX_CONCURRENCY: usize = 4096;
 /// Highest latency the histogram tracks (µs); anything slower is clamped to this.
 const HIST_MAX_MICROS: u64 = 120_000_000;
+/// Pause of a worker after a connection-level failure.
+const TRANSPORT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 /// How much of an unexpected response body is kept for the report.
 const SAMPLE_CHARS: usize = 300;
 
@@ -291,6 +294,10 @@ async fn worker(ctx: Arc<RunCtx>) -> Result<WorkerStats> {
                 stats.ok += 1;
             }
             Err(failure) => {
+                if failure.kind == FailKind::Transport {
+                    // A refused or reset connection fails at once: do not spin on it.
+                    tokio::time::sleep(TRANSPORT_ERROR_PAUSE).await;
+                }
                 stats.failures[failure.kind.index()] += 1;
                 if stats.first_failure.is_none() {
                     stats.first_failure =

@@ -1,0 +1,199 @@
+//! Tenancy at the storage level, on whichever backend the environment selects:
+//! PostgreSQL when `DATABASE_URL` is set (a fresh database per test), SQLite files otherwise.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use wspolnota_core::{TenantConnector, TenantSlug};
+use wspolnota_db::{DbSettings, Store};
+
+struct Fixture {
+    store: Arc<Store>,
+    _cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Database { admin_url, name } => {
+                let (url, name) = (admin_url.clone(), name.clone());
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Runtime::new().unwrap();
+                    rt.block_on(async {
+                        if let Ok(db) = Database::connect(url).await {
+                            let _ = db
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+async fn fixture(max_connections: u32) -> Fixture {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            let name = format!("wsp_db_{id}");
+            let admin = Database::connect(admin_url.clone()).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let (base, _) = admin_url.rsplit_once('/').unwrap();
+            let url = format!("{base}/{name}");
+            let store = Store::connect(&DbSettings::Postgres { url, max_connections }).await.unwrap();
+            Fixture {
+                store,
+                _cleanup: Cleanup::Database { admin_url, name },
+            }
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("wsp-db-test-{id}"));
+            let store = Store::connect(&DbSettings::Sqlite { data_dir: dir.clone() }).await.unwrap();
+            Fixture {
+                store,
+                _cleanup: Cleanup::Dir(dir),
+            }
+        }
+    }
+}
+
+fn slug(s: &str) -> TenantSlug {
+    TenantSlug::parse(s).unwrap()
+}
+
+async fn audit_rows(store: &Store, tenant: &str) -> i64 {
+    let tx = store.begin(&slug(tenant)).await.unwrap();
+    let row = tx
+        .query_one_raw(Statement::from_string(tx.get_database_backend(), "SELECT COUNT(*) AS n FROM audit_log"))
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+async fn insert_audit(store: &Store, tenant: &str, action: &str) {
+    let tx = store.begin(&slug(tenant)).await.unwrap();
+    let backend = tx.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "INSERT INTO audit_log (at, action, detail) VALUES (now(), $1, '{}')",
+        _ => "INSERT INTO audit_log (at, action, detail) VALUES (datetime('now'), $1, '{}')",
+    };
+    tx.execute_raw(Statement::from_sql_and_values(backend, sql, [action.into()]))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn migrations_apply_to_a_fresh_and_then_an_existing_tenant() {
+    let f = fixture(4).await;
+    f.store.migrate_platform().await.unwrap();
+    assert!(!f.store.tenant_exists(&slug("zamosc")).await.unwrap());
+    f.store.migrate_tenant(&slug("zamosc")).await.unwrap();
+    let first = f.store.tenant_schema_version(&slug("zamosc")).await.unwrap();
+    assert!(first.is_some());
+    insert_audit(&f.store, "zamosc", "before.remigration").await;
+    // Applying again to an existing tenant changes nothing and keeps its data.
+    f.store.migrate_platform().await.unwrap();
+    f.store.migrate_tenant(&slug("zamosc")).await.unwrap();
+    assert_eq!(f.store.tenant_schema_version(&slug("zamosc")).await.unwrap(), first);
+    assert_eq!(audit_rows(&f.store, "zamosc").await, 1);
+}
+
+#[tokio::test]
+async fn a_tenant_transaction_sees_only_its_own_tenant() {
+    let f = fixture(2).await;
+    for t in ["zamosc", "kurow"] {
+        f.store.migrate_tenant(&slug(t)).await.unwrap();
+    }
+    // Alternate tenants on a pool of two connections: each transaction must see only its
+    // tenant, whichever connection it gets and whoever used that connection before.
+    for i in 0..10 {
+        insert_audit(&f.store, "zamosc", &format!("zamosc.{i}")).await;
+        assert_eq!(audit_rows(&f.store, "kurow").await, 0);
+    }
+    assert_eq!(audit_rows(&f.store, "zamosc").await, 10);
+}
+
+#[tokio::test]
+async fn an_unknown_tenant_has_no_data_to_open() {
+    let f = fixture(2).await;
+    f.store.migrate_tenant(&slug("zamosc")).await.unwrap();
+    let tx = f.store.begin(&slug("nieistniejaca")).await;
+    match tx {
+        // SQLite: no file is created for a tenant that was never migrated.
+        Err(e) => assert_eq!(e.code(), wspolnota_core::ErrorCode::NotFound),
+        // PostgreSQL: the search path names a schema that does not exist, so no table resolves.
+        Ok(tx) => {
+            let res = tx
+                .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT COUNT(*) AS n FROM audit_log"))
+                .await;
+            assert!(res.is_err(), "a missing schema must not fall back to another");
+        }
+    }
+}
+
+#[tokio::test]
+async fn many_tenants_share_one_small_pool() {
+    // 40 tenants, 3 connections: no pool (or connection) per tenant is needed.
+    let f = fixture(3).await;
+    let tenants: Vec<String> = (0..40).map(|i| format!("gmina-{i}")).collect();
+    for t in &tenants {
+        f.store.migrate_tenant(&slug(t)).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for (i, t) in tenants.iter().enumerate() {
+        let store = f.store.clone();
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..=(i % 3) {
+                insert_audit(&store, &t, "x").await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for (i, t) in tenants.iter().enumerate() {
+        assert_eq!(audit_rows(&f.store, t).await, (i % 3 + 1) as i64, "{t}");
+    }
+}
+
+#[tokio::test]
+async fn the_search_path_does_not_outlive_its_transaction() {
+    let f = fixture(1).await;
+    f.store.migrate_tenant(&slug("zamosc")).await.unwrap();
+    if f.store.backend_name() != "postgres" {
+        return; // SQLite tenants are separate files: there is no search path to leak.
+    }
+    let tx = f.store.begin(&slug("zamosc")).await.unwrap();
+    tx.commit().await.unwrap();
+    // The only pooled connection is reused for the platform: it sees the platform schema.
+    let tx = f.store.platform_begin().await.unwrap();
+    let row = tx
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_setting('search_path') AS p"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "p").unwrap().trim_matches('"'), "platform");
+    let leaked = tx
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT COUNT(*) AS n FROM audit_log"))
+        .await;
+    // The platform schema has its own audit_log; it must be empty, not the tenant's.
+    if let Ok(Some(row)) = leaked {
+        assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0);
+    }
+}
