@@ -127,8 +127,13 @@ if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/healthz"; then
 fi
 mkdir -p "$TMP/data"
 log "starting wspolnota serve --demo on 127.0.0.1:$PORT (log: $TMP/server.log)"
-env DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/wsp_bench" \
+# A Redis namespace of its own per run: no rate-limit or login state from an earlier run or
+# from another deployment sharing this Redis.
+env -u WSPOLNOTA_CONFIG \
+    DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/wsp_bench" \
     REDIS_URL="$REDIS" \
+    WSPOLNOTA_REDIS_NAMESPACE="wsp-bench-$$-$(date +%s)" \
+    WSPOLNOTA_TENANTS_DIR="$ROOT/tenants" \
     RUST_LOG="$SERVER_LOG_LEVEL" \
     "$SERVER_BIN" serve --demo \
     --bind "127.0.0.1:$PORT" \

@@ -1,0 +1,13 @@
+//! End-to-end tests: each test starts the real `wspolnota` binary (see `wspolnota_e2e`) and
+//! talks to it over HTTP with `Host` headers, on SQLite or, with `DATABASE_URL` (and
+//! `REDIS_URL`) set, on PostgreSQL and Redis.
+
+// Tests: a failed step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod cli;
+mod http;
+mod isolation;
+mod platform;
+mod tenants;
