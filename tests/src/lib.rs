@@ -112,10 +112,11 @@ fn locate_binary() -> PathBuf {
     );
     // `cargo test` does not (re)build another package's binary: refuse to test a stale one.
     let built = modified(&bin);
-    if let Some((newest, source)) = newest_source() {
+    if let Some((newest, source)) = newest_source(&bin) {
         assert!(
             built >= newest,
-            "the server binary {} is older than {}: build it first: cargo build -p wspolnota-server",
+            "the server binary {} is older than {}: build it first: cargo build -p \
+             wspolnota-server (or set WSPOLNOTA_BIN to test it as it is)",
             bin.display(),
             source.display()
         );
@@ -129,38 +130,25 @@ fn modified(path: &Path) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-/// The most recently modified source the binary is built from.
-fn newest_source() -> Option<(SystemTime, PathBuf)> {
-    fn walk(dir: &Path, newest: &mut Option<(SystemTime, PathBuf)>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, newest);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "rs" || e == "toml" || e == "sql")
-            {
-                let time = modified(&path);
-                if newest.as_ref().is_none_or(|(t, _)| time > *t) {
-                    *newest = Some((time, path));
-                }
-            }
+/// The most recently modified of the workspace sources the binary was built from, as listed
+/// in cargo's dep-info file next to it (`wspolnota.d`).
+fn newest_source(bin: &Path) -> Option<(SystemTime, PathBuf)> {
+    let mut dep_info = bin.as_os_str().to_owned();
+    dep_info.push(".d");
+    let text = fs::read_to_string(PathBuf::from(dep_info)).ok()?;
+    let (_, deps) = text.lines().next()?.split_once(": ")?;
+    let mut newest: Option<(SystemTime, PathBuf)> = None;
+    // Paths are separated by spaces; a space inside a path is escaped as `\ `.
+    for path in deps.replace("\\ ", "\0").split_whitespace() {
+        let path = PathBuf::from(path.replace('\0', " "));
+        if !path.is_file() {
+            continue;
+        }
+        let time = modified(&path);
+        if newest.as_ref().is_none_or(|(t, _)| time > *t) {
+            newest = Some((time, path));
         }
     }
-    let root = repo_root();
-    let mut newest = None;
-    for dir in [
-        "crates/core/src",
-        "crates/db/src",
-        "crates/auth/src",
-        "crates/server/src",
-    ] {
-        walk(&root.join(dir), &mut newest);
-    }
-    walk(&root.join("migrations/src"), &mut newest);
     newest
 }
 
@@ -844,6 +832,75 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("POST {host}{path}: {e}\n{}", self.logs()));
         let status = resp.status();
         (status, resp.text().await.unwrap_or_default())
+    }
+
+    /// POST over a raw socket with `Expect: 100-continue`: the body is sent only if the
+    /// server asks for it, so a refusal based on the headers (413) is read reliably instead
+    /// of racing a connection reset. (status, response body).
+    pub async fn post_expecting_continue(
+        &self,
+        host: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (StatusCode, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::TcpStream;
+
+        async fn read_head(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<usize> {
+            loop {
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    return Some(end + 4);
+                }
+                let mut chunk = [0u8; 4096];
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return None,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+        }
+        fn status_of(head: &[u8]) -> StatusCode {
+            let line = String::from_utf8_lossy(head);
+            let code = line.split_whitespace().nth(1).unwrap_or_default();
+            StatusCode::from_bytes(code.as_bytes())
+                .unwrap_or_else(|_| panic!("not an HTTP response: {line}"))
+        }
+
+        let exchange = async {
+            let mut socket = TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .expect("connecting to the server");
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
+                 Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            socket
+                .write_all(head.as_bytes())
+                .await
+                .expect("sending headers");
+            let mut buf = Vec::new();
+            let end = read_head(&mut socket, &mut buf)
+                .await
+                .expect("a response to the headers");
+            let mut status = status_of(&buf[..end]);
+            if status == StatusCode::CONTINUE {
+                buf.drain(..end);
+                socket.write_all(body).await.expect("sending the body");
+                let end = read_head(&mut socket, &mut buf)
+                    .await
+                    .expect("a response to the body");
+                status = status_of(&buf[..end]);
+                buf.drain(..end);
+            } else {
+                buf.drain(..end);
+            }
+            let _ = socket.read_to_end(&mut buf).await;
+            (status, String::from_utf8_lossy(&buf).into_owned())
+        };
+        tokio::time::timeout(Duration::from_secs(60), exchange)
+            .await
+            .unwrap_or_else(|_| panic!("POST {host}{path}: no answer within 60 s"))
     }
 
     /// A GraphQL request to `host`: (HTTP status, JSON body).

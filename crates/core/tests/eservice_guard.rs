@@ -55,7 +55,11 @@ fn ctx_for(slug: &str, e_services: &str) -> Ctx {
         "slug = \"{slug}\"\nname = \"Gmina {slug}\"\nkind = \"gmina_wiejska\"\nteryt = \"0614062\"\npopulation = 1\ne_services = {e_services}\n[address]\nstreet = \"x\"\npostal_code = \"24-170\"\ncity = \"x\"\n"
     );
     let config = TenantConfig::from_toml("test.toml", &toml, &["finance"]).unwrap();
-    let services = Services::new(Arc::new(NoDatabase), Arc::new(MemoryKv::default()), Arc::new(SystemClock));
+    let services = Services::new(
+        Arc::new(NoDatabase),
+        Arc::new(MemoryKv::default()),
+        Arc::new(SystemClock),
+    );
     Ctx::new(
         Scope::Tenant(Arc::new(Tenant::new(config, TenantStatus::Active))),
         Actor::Anonymous,
@@ -69,7 +73,9 @@ fn schema() -> Schema<Query, EmptyMutation, EmptySubscription> {
 }
 
 async fn run(ctx: Ctx, query: &str) -> async_graphql::Response {
-    schema().execute(async_graphql::Request::new(query).data(ctx)).await
+    schema()
+        .execute(async_graphql::Request::new(query).data(ctx))
+        .await
 }
 
 #[tokio::test]
@@ -84,7 +90,11 @@ async fn disabled_eservice_is_refused_with_not_found() {
     let res = run(ctx_for("biszcza", "[]"), "{ finance { ping } }").await;
     let err = res.errors.first().expect("an error");
     let code = err.extensions.as_ref().and_then(|e| e.get("code")).cloned();
-    assert_eq!(code, Some(async_graphql::Value::from("NOT_FOUND")), "{err:?}");
+    assert_eq!(
+        code,
+        Some(async_graphql::Value::from("NOT_FOUND")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

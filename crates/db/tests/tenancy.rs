@@ -32,7 +32,9 @@ impl Drop for Cleanup {
                     rt.block_on(async {
                         if let Ok(db) = Database::connect(url).await {
                             let _ = db
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
                                 .await;
                         }
                     });
@@ -49,10 +51,18 @@ async fn fixture(max_connections: u32) -> Fixture {
         Some(admin_url) => {
             let name = format!("wsp_db_{id}");
             let admin = Database::connect(admin_url.clone()).await.unwrap();
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
             let (base, _) = admin_url.rsplit_once('/').unwrap();
             let url = format!("{base}/{name}");
-            let store = Store::connect(&DbSettings::Postgres { url, max_connections }).await.unwrap();
+            let store = Store::connect(&DbSettings::Postgres {
+                url,
+                max_connections,
+            })
+            .await
+            .unwrap();
             Fixture {
                 store,
                 _cleanup: Cleanup::Database { admin_url, name },
@@ -60,7 +70,11 @@ async fn fixture(max_connections: u32) -> Fixture {
         }
         None => {
             let dir = std::env::temp_dir().join(format!("wsp-db-test-{id}"));
-            let store = Store::connect(&DbSettings::Sqlite { data_dir: dir.clone() }).await.unwrap();
+            let store = Store::connect(&DbSettings::Sqlite {
+                data_dir: dir.clone(),
+            })
+            .await
+            .unwrap();
             Fixture {
                 store,
                 _cleanup: Cleanup::Dir(dir),
@@ -76,7 +90,10 @@ fn slug(s: &str) -> TenantSlug {
 async fn audit_rows(store: &Store, tenant: &str) -> i64 {
     let tx = store.begin(&slug(tenant)).await.unwrap();
     let row = tx
-        .query_one_raw(Statement::from_string(tx.get_database_backend(), "SELECT COUNT(*) AS n FROM audit_log"))
+        .query_one_raw(Statement::from_string(
+            tx.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM audit_log",
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -88,12 +105,18 @@ async fn insert_audit(store: &Store, tenant: &str, action: &str) {
     let tx = store.begin(&slug(tenant)).await.unwrap();
     let backend = tx.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => "INSERT INTO audit_log (at, action, detail) VALUES (now(), $1, '{}')",
+        DbBackend::Postgres => {
+            "INSERT INTO audit_log (at, action, detail) VALUES (now(), $1, '{}')"
+        }
         _ => "INSERT INTO audit_log (at, action, detail) VALUES (datetime('now'), $1, '{}')",
     };
-    tx.execute_raw(Statement::from_sql_and_values(backend, sql, [action.into()]))
-        .await
-        .unwrap();
+    tx.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [action.into()],
+    ))
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -103,13 +126,23 @@ async fn migrations_apply_to_a_fresh_and_then_an_existing_tenant() {
     f.store.migrate_platform().await.unwrap();
     assert!(!f.store.tenant_exists(&slug("zamosc")).await.unwrap());
     f.store.migrate_tenant(&slug("zamosc")).await.unwrap();
-    let first = f.store.tenant_schema_version(&slug("zamosc")).await.unwrap();
+    let first = f
+        .store
+        .tenant_schema_version(&slug("zamosc"))
+        .await
+        .unwrap();
     assert!(first.is_some());
     insert_audit(&f.store, "zamosc", "before.remigration").await;
     // Applying again to an existing tenant changes nothing and keeps its data.
     f.store.migrate_platform().await.unwrap();
     f.store.migrate_tenant(&slug("zamosc")).await.unwrap();
-    assert_eq!(f.store.tenant_schema_version(&slug("zamosc")).await.unwrap(), first);
+    assert_eq!(
+        f.store
+            .tenant_schema_version(&slug("zamosc"))
+            .await
+            .unwrap(),
+        first
+    );
     assert_eq!(audit_rows(&f.store, "zamosc").await, 1);
 }
 
@@ -139,9 +172,15 @@ async fn an_unknown_tenant_has_no_data_to_open() {
         // PostgreSQL: the search path names a schema that does not exist, so no table resolves.
         Ok(tx) => {
             let res = tx
-                .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT COUNT(*) AS n FROM audit_log"))
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT COUNT(*) AS n FROM audit_log",
+                ))
                 .await;
-            assert!(res.is_err(), "a missing schema must not fall back to another");
+            assert!(
+                res.is_err(),
+                "a missing schema must not fall back to another"
+            );
         }
     }
 }
@@ -184,13 +223,22 @@ async fn the_search_path_does_not_outlive_its_transaction() {
     // The only pooled connection is reused for the platform: it sees the platform schema.
     let tx = f.store.platform_begin().await.unwrap();
     let row = tx
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_setting('search_path') AS p"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_setting('search_path') AS p",
+        ))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.try_get::<String>("", "p").unwrap().trim_matches('"'), "platform");
+    assert_eq!(
+        row.try_get::<String>("", "p").unwrap().trim_matches('"'),
+        "platform"
+    );
     let leaked = tx
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT COUNT(*) AS n FROM audit_log"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT COUNT(*) AS n FROM audit_log",
+        ))
         .await;
     // The platform schema has its own audit_log; it must be empty, not the tenant's.
     if let Ok(Some(row)) = leaked {

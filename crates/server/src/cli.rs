@@ -123,7 +123,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenants {
             command: TenantsCommand::Sync,
         } => {
-            for file in registry::read_dir(&state.settings.tenants_dir)? {
+            for file in registry::read_dir(&state, &state.settings.tenants_dir)? {
                 let new = registry::upsert(&state, &file).await?;
                 println!(
                     "{} {}",

@@ -54,7 +54,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<String>> {
 
 /// Syncs the tenant files, then seeds the accounts.
 pub async fn prepare(state: &AppState) -> anyhow::Result<()> {
-    for file in registry::read_dir(&state.settings.tenants_dir)? {
+    for file in registry::read_dir(&state, &state.settings.tenants_dir)? {
         registry::upsert(state, &file).await?;
     }
     registry::reload(state).await?;

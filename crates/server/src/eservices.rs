@@ -1,14 +1,17 @@
 //! The e-services compiled into this build. Each is a crate implementing
 //! `wspolnota_core::EService`; its GraphQL roots are merged in `graphql/mod.rs`.
 
-use wspolnota_core::EService;
+use std::sync::Arc;
 
-/// Every compiled-in e-service, in a fixed order.
-pub fn all() -> Vec<Box<dyn EService>> {
-    Vec::new()
-}
+use wspolnota_core::EService;
+use wspolnota_finance::{Finance, FinanceService};
 
 /// Their ids: what a tenant may list under `e_services`.
 pub fn ids() -> Vec<&'static str> {
-    all().iter().map(|e| e.id()).collect()
+    vec![wspolnota_finance::graphql::ID_]
+}
+
+/// Every compiled-in e-service, in a fixed order.
+pub fn build(finance: &Finance) -> Vec<Arc<dyn EService>> {
+    vec![Arc::new(FinanceService(finance.clone()))]
 }

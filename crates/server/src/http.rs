@@ -20,9 +20,9 @@ use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
 use wspolnota_core::{Actor, AppError, Ctx, HostMatch, RequestId, Scope, TenantStatus};
 
+use crate::graphql;
 use crate::graphql::{AppSchema, build_schema};
 use crate::state::AppState;
-use crate::{eservices, graphql};
 
 /// Request bodies above this are refused (413) before anything parses them.
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/oidc/callback", get(oidc_callback))
         .with_state(state.clone());
     // E-service routes (webhooks, downloads) read the request's Ctx from the extensions.
-    for eservice in eservices::all() {
+    for eservice in state.eservices.iter() {
         tenant_routes = tenant_routes.merge(eservice.routes());
     }
     let tenant_routes = tenant_routes
@@ -179,11 +179,13 @@ async fn resolve_ctx(
     };
     tracing::Span::current().record("tenant", audience.as_str());
     let mut response = match scope {
-        Scope::Tenant(tenant) if tenant.status() == TenantStatus::Suspended => AppError::suspended(format!(
-            "{} is temporarily unavailable on this platform",
-            tenant.config().name
-        ))
-        .into_response(),
+        Scope::Tenant(tenant) if tenant.status() == TenantStatus::Suspended => {
+            AppError::suspended(format!(
+                "{} is temporarily unavailable on this platform",
+                tenant.config().name
+            ))
+            .into_response()
+        }
         scope => enter(&state, scope, &audience, peer, req, next).await,
     };
     response.extensions_mut().insert(TenantLabel(audience));
@@ -192,7 +194,14 @@ async fn resolve_ctx(
 
 /// Verifies the bearer token for the scope's audience (401 otherwise) and runs the request
 /// with its `Ctx`.
-async fn enter(state: &AppState, scope: Scope, audience: &str, peer: SocketAddr, mut req: Request, next: Next) -> Response {
+async fn enter(
+    state: &AppState,
+    scope: Scope,
+    audience: &str,
+    peer: SocketAddr,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let actor = match bearer(req.headers()) {
         Some(token) => match state.auth.authenticate(audience, token, state.clock.now()) {
             Ok(actor) => actor,
@@ -200,9 +209,14 @@ async fn enter(state: &AppState, scope: Scope, audience: &str, peer: SocketAddr,
         },
         None => Actor::Anonymous,
     };
-    let request_id = req.extensions().get::<RequestId>().cloned().unwrap_or_default();
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_default();
     let client = client_addr(state, req.headers(), peer);
-    req.extensions_mut().insert(Ctx::new(scope, actor, request_id, state.services()));
+    req.extensions_mut()
+        .insert(Ctx::new(scope, actor, request_id, state.services()));
     req.extensions_mut().insert(graphql::ClientAddr(client));
     next.run(req).await
 }

@@ -3,6 +3,7 @@
 //! `TenantRegistry` that routes requests.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::Utc;
@@ -44,16 +45,29 @@ pub struct TenantFile {
     pub text: String,
 }
 
-pub fn parse(file: &str, text: &str) -> Result<TenantFile, ConfigError> {
-    let ids = eservices::ids();
+pub fn parse(state: &AppState, file: &str, text: &str) -> Result<TenantFile, ConfigError> {
+    let config = TenantConfig::from_toml(file, text, &eservices::ids())?;
+    for eservice in state
+        .eservices
+        .iter()
+        .filter(|e| config.e_services.iter().any(|id| id == e.id()))
+    {
+        eservice
+            .validate_config(&config)
+            .map_err(|(field, message)| ConfigError {
+                file: file.to_owned(),
+                field,
+                message,
+            })?;
+    }
     Ok(TenantFile {
-        config: TenantConfig::from_toml(file, text, &ids)?,
+        config,
         text: text.to_owned(),
     })
 }
 
 /// Reads and validates every `*.toml` in `dir`; any error stops the whole sync.
-pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<TenantFile>> {
+pub fn read_dir(state: &AppState, dir: &Path) -> anyhow::Result<Vec<TenantFile>> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("reading tenants directory {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -64,7 +78,7 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<TenantFile>> {
     for path in paths {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        let file = parse(&path.display().to_string(), &text)?;
+        let file = parse(state, &path.display().to_string(), &text)?;
         let expected = format!("{}.toml", file.config.slug);
         anyhow::ensure!(
             path.file_name().is_some_and(|n| n == expected.as_str()),
@@ -111,12 +125,27 @@ pub async fn upsert(state: &AppState, file: &TenantFile) -> AppResult<bool> {
     }
     tx.commit().await?;
     state.store.migrate_tenant(&file.config.slug).await?;
+    provision(state, &file.config).await?;
     Ok(is_new)
+}
+
+/// Lets each enabled e-service prepare the tenant's data (catalogues from its file).
+async fn provision(state: &AppState, config: &TenantConfig) -> AppResult<()> {
+    let tenant = Arc::new(Tenant::new(config.clone(), TenantStatus::Active));
+    let ctx = Ctx::system(tenant, state.services());
+    for eservice in state
+        .eservices
+        .iter()
+        .filter(|e| config.e_services.iter().any(|id| id == e.id()))
+    {
+        eservice.provision(&ctx).await?;
+    }
+    Ok(())
 }
 
 /// The operator's "create tenant": a new slug only.
 pub async fn create(state: &AppState, ctx: &Ctx, toml: &str) -> AppResult<TenantSlug> {
-    let file = parse("toml", toml)
+    let file = parse(state, "toml", toml)
         .map_err(|e| AppError::validation(format!("toml.{}", e.field), e.message))?;
     if state.registry.get(&file.config.slug).is_some() || exists(state, &file.config.slug).await? {
         return Err(AppError::conflict(format!(
@@ -209,7 +238,11 @@ pub async fn reload(state: &AppState) -> AppResult<()> {
     let mut tenants = Vec::with_capacity(rows.len());
     for row in rows {
         let status = TenantStatus::parse(&row.status).unwrap_or(TenantStatus::Suspended);
-        match parse(&format!("platform.tenants[{}]", row.slug), &row.config_toml) {
+        match parse(
+            state,
+            &format!("platform.tenants[{}]", row.slug),
+            &row.config_toml,
+        ) {
             Ok(file) => tenants.push(Tenant::new(file.config, status)),
             Err(e) => {
                 tracing::error!(tenant = %row.slug, error = %e, "stored tenant configuration is invalid; tenant not served")

@@ -1,11 +1,15 @@
 use std::sync::Arc;
 
 use wspolnota_auth::{AuthSecrets, AuthService, AuthSettings};
-use wspolnota_core::{Clock, KvStore, Services, SystemClock, TenantConnector, TenantRegistry};
+use wspolnota_core::{
+    Clock, EService, KvStore, Services, SystemClock, TenantConnector, TenantRegistry,
+};
 use wspolnota_db::{DbSettings, Store, connect_kv};
+use wspolnota_finance::Finance;
+use wspolnota_finance::rules::NationalRules;
 
-use crate::secrets;
 use crate::settings::Settings;
+use crate::{eservices, secrets};
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]
@@ -16,6 +20,8 @@ pub struct AppState {
     pub kv: Arc<dyn KvStore>,
     pub clock: Arc<dyn Clock>,
     pub auth: Arc<AuthService>,
+    pub finance: Finance,
+    pub eservices: Arc<Vec<Arc<dyn EService>>>,
 }
 
 impl AppState {
@@ -32,6 +38,9 @@ impl AppState {
         let store = Store::connect(&db).await?;
         let kv = connect_kv(settings.redis_url.as_deref(), &settings.redis_namespace).await?;
         let secrets = secrets::load(&settings)?;
+        let rules = NationalRules::embedded()
+            .map_err(|e| anyhow::anyhow!("national finance rules: {e}"))?;
+        let finance = Finance::new(rules, secrets.pesel_pepper.clone());
         let auth = AuthService::new(
             store.clone(),
             AuthSecrets {
@@ -47,6 +56,8 @@ impl AppState {
             kv,
             clock: Arc::new(SystemClock),
             auth: Arc::new(auth),
+            eservices: Arc::new(eservices::build(&finance)),
+            finance,
         })
     }
 

@@ -7,7 +7,14 @@ use std::process::{Command, Output};
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wspolnota"));
     // The tests choose their own backend; the developer's environment must not leak in.
-    for var in ["DATABASE_URL", "REDIS_URL", "WSPOLNOTA_DATA_DIR", "WSPOLNOTA_CONFIG", "WSPOLNOTA_TENANTS_DIR", "WSPOLNOTA_BIND"] {
+    for var in [
+        "DATABASE_URL",
+        "REDIS_URL",
+        "WSPOLNOTA_DATA_DIR",
+        "WSPOLNOTA_CONFIG",
+        "WSPOLNOTA_TENANTS_DIR",
+        "WSPOLNOTA_BIND",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("RUST_LOG", "warn");
@@ -19,7 +26,8 @@ fn repo_root() -> PathBuf {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wsp-cli-{name}-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("wsp-cli-{name}-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -50,7 +58,10 @@ fn the_flag_beats_the_environment_which_beats_the_file() {
 
     let run = |env: Option<&Path>, flag: Option<&Path>| {
         let mut cmd = bin();
-        cmd.arg("--config").arg(&config).arg("--tenants-dir").arg(&tenants);
+        cmd.arg("--config")
+            .arg(&config)
+            .arg("--tenants-dir")
+            .arg(&tenants);
         if let Some(d) = env {
             cmd.env("WSPOLNOTA_DATA_DIR", d);
         }
@@ -74,7 +85,12 @@ fn an_unknown_key_in_the_config_file_is_an_error_naming_it() {
     let root = scratch("badconfig");
     let config = root.join("wspolnota.toml");
     std::fs::write(&config, "bind = \"127.0.0.1:1\"\nlisten_port = 80\n").unwrap();
-    let out = bin().arg("--config").arg(&config).arg("migrate").output().unwrap();
+    let out = bin()
+        .arg("--config")
+        .arg(&config)
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(stderr(&out).contains("listen_port"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(root);
@@ -92,10 +108,20 @@ fn tenants_sync_loads_the_five_tenants_and_list_shows_them() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = bin().arg("--data-dir").arg(&root).args(["tenants", "list"]).output().unwrap();
+    let out = bin()
+        .arg("--data-dir")
+        .arg(&root)
+        .args(["tenants", "list"])
+        .output()
+        .unwrap();
     let listed = String::from_utf8(out.stdout).unwrap();
     for slug in ["zamosc", "baranow", "biszcza", "kurow", "powiat-lubelski"] {
-        assert!(listed.lines().any(|l| l.starts_with(&format!("{slug}\tactive\tm"))), "{slug} in {listed}");
+        assert!(
+            listed
+                .lines()
+                .any(|l| l.starts_with(&format!("{slug}\tactive\tm"))),
+            "{slug} in {listed}"
+        );
         assert!(root.join(format!("tenants/{slug}.sqlite")).exists());
     }
     let _ = std::fs::remove_dir_all(root);

@@ -7,6 +7,7 @@ mod platform;
 mod tenant;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
+use wspolnota_finance::{FinanceMutationRoot, FinanceQueryRoot};
 
 use crate::state::AppState;
 
@@ -15,10 +16,15 @@ pub struct Query(
     tenant::TenantQuery,
     auth::MeQuery,
     platform::PlatformQueryRoot,
+    FinanceQueryRoot,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::AuthMutationRoot, platform::PlatformMutationRoot);
+pub struct Mutation(
+    auth::AuthMutationRoot,
+    platform::PlatformMutationRoot,
+    FinanceMutationRoot,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -31,7 +37,7 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     match state {
-        Some(state) => builder.data(state).finish(),
+        Some(state) => builder.data(state.finance.clone()).data(state).finish(),
         None => builder.finish(),
     }
 }
