@@ -3,10 +3,12 @@
 //! `DATABASE_URL` is set) and speaks HTTP to it with `Host` headers.
 //!
 //! Starting a fresh demo instance hashes eleven demo passwords with argon2id, which takes
-//! seconds in a debug build. So the first demo start of a test run seeds a snapshot (a copy
-//! of the SQLite files, or a PostgreSQL template database) keyed by the binary and the tenant
-//! files, and later demo starts begin from a copy of it: still `serve --demo` (the tenant sync
-//! and the idempotent seeding run), only without re-hashing. `AppOptions::fresh` skips it.
+//! seconds in a debug build. So the first demo start with a given binary seeds a snapshot
+//! (the SQLite files in `<target>/<profile>/e2e-snapshots/`, or the PostgreSQL template
+//! database `wsp_e2e_tpl_<key>`), keyed by the binary and the tenant files; later demo starts
+//! begin from a copy of it: still `serve --demo` (the tenant sync and the idempotent seeding
+//! run), only without re-hashing. Snapshots of other keys are deleted when a new one is made.
+//! `AppOptions::fresh` starts from empty data instead.
 
 // Test-support code: a failed setup must stop the test at once with a clear message, so
 // unwrap/expect are allowed here (the workspace denies them in production code).
@@ -580,6 +582,8 @@ impl TestApp {
     }
 
     async fn start_new(opts: AppOptions) -> Self {
+        // A missing or stale binary fails here, before anything is created.
+        binary();
         let _ = rustls::crypto::ring::default_provider().install_default();
         let snapshot = if opts.demo && !opts.fresh {
             Some(snapshot().await)

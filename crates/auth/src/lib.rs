@@ -9,4 +9,4 @@ pub mod password;
 pub mod refresh;
 mod service;
 
-pub use service::{AccountView, AuthSecrets, AuthService, AuthSettings, TokenPair};
+pub use service::{AccountView, AuthSecrets, AuthService, AuthSettings, OidcSignIn, TokenPair};

@@ -63,6 +63,16 @@ pub struct TokenPair {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A finished identity-provider sign-in.
+#[derive(Debug, Clone)]
+pub struct OidcSignIn {
+    pub tokens: TokenPair,
+    pub account: AccountId,
+    pub roles: Roles,
+    /// Keyed hash of the PESEL the provider verified, for e-services to link parties by.
+    pub pesel_hmac: Option<String>,
+}
+
 /// An account as its owner sees it.
 #[derive(Debug, Clone)]
 pub struct AccountView {
@@ -497,7 +507,7 @@ impl AuthService {
         redirect_url: &str,
         code: &str,
         state: &str,
-    ) -> AppResult<TokenPair> {
+    ) -> AppResult<OidcSignIn> {
         let client = self.oidc_client(ctx, redirect_url)?;
         let verifier = ctx
             .kv()
@@ -512,22 +522,20 @@ impl AuthService {
             tracing::warn!(error = %e, "identity provider sign-in failed");
             AppError::unauthenticated("the identity provider did not confirm the sign-in")
         })?;
-        let account_id = self.account_for_identity(ctx, &identity).await?;
+        let (account, pesel_hmac) = self.account_for_identity(ctx, &identity).await?;
         let now = ctx.clock().now();
         let tx = self.store.platform_begin().await?;
-        let roles = roles_of(&tx, account_id.0).await?;
-        let pair = self
-            .issue_pair(
-                &tx,
-                ctx.audience(),
-                account_id.0,
-                Uuid::now_v7(),
-                &roles,
-                now,
-            )
+        let roles = roles_of(&tx, account.0).await?;
+        let tokens = self
+            .issue_pair(&tx, ctx.audience(), account.0, Uuid::now_v7(), &roles, now)
             .await?;
         tx.commit().await?;
-        Ok(pair)
+        Ok(OidcSignIn {
+            tokens,
+            account,
+            roles,
+            pesel_hmac,
+        })
     }
 
     fn oidc_client(&self, ctx: &Ctx, redirect_url: &str) -> AppResult<OidcClient> {
@@ -562,7 +570,7 @@ impl AuthService {
         &self,
         ctx: &Ctx,
         identity: &OidcIdentity,
-    ) -> AppResult<AccountId> {
+    ) -> AppResult<(AccountId, Option<String>)> {
         let scope = ctx.audience().to_owned();
         let pesel = match identity.pesel.as_deref().map(Pesel::parse) {
             Some(Ok(p)) => Some(self.pesel_hmac(&p)?),
@@ -642,14 +650,14 @@ impl AuthService {
         let mut update = account::Entity::update_many()
             .col_expr(account::Column::LastLoginAt, Expr::value(now))
             .filter(account::Column::Id.eq(id));
-        if let Some(hmac) = pesel {
+        if let Some(hmac) = &pesel {
             update = update
                 .col_expr(account::Column::Verified, Expr::value(true))
-                .col_expr(account::Column::PeselHmac, Expr::value(hmac));
+                .col_expr(account::Column::PeselHmac, Expr::value(hmac.clone()));
         }
         update.exec(&tx).await?;
         tx.commit().await?;
-        Ok(AccountId(id))
+        Ok((AccountId(id), pesel))
     }
 }
 

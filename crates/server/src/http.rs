@@ -315,17 +315,54 @@ async fn oidc_callback(
         return AppError::validation("code", "the callback needs `code` and `state`")
             .into_response();
     };
-    match state
+    let signed_in = match state
         .auth
         .oidc_finish(&ctx, &callback_url(&state, &headers), &code, &oidc_state)
         .await
     {
-        Ok(pair) => Json(serde_json::json!({
-            "accessToken": pair.access_token,
-            "refreshToken": pair.refresh_token,
-            "expiresAt": pair.expires_at,
-        }))
-        .into_response(),
-        Err(e) => e.into_response(),
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(hmac) = &signed_in.pesel_hmac
+        && let Err(e) = identity_verified(&state, &ctx, &signed_in, hmac).await
+    {
+        return e.into_response();
     }
+    let pair = signed_in.tokens;
+    Json(serde_json::json!({
+        "accessToken": pair.access_token,
+        "refreshToken": pair.refresh_token,
+        "expiresAt": pair.expires_at,
+    }))
+    .into_response()
+}
+
+/// Tells the tenant's e-services that this account's PESEL was verified, acting as that
+/// account (finance links the parties with that PESEL).
+async fn identity_verified(
+    state: &AppState,
+    ctx: &Ctx,
+    signed_in: &wspolnota_auth::OidcSignIn,
+    pesel_hmac: &str,
+) -> Result<(), AppError> {
+    let enabled = ctx.tenant()?.config().e_services.clone();
+    let actor = Actor::Account {
+        id: signed_in.account,
+        roles: signed_in.roles.clone(),
+        session: String::new(),
+    };
+    let as_user = Ctx::new(
+        ctx.scope().clone(),
+        actor,
+        ctx.request_id().clone(),
+        state.services(),
+    );
+    for eservice in state
+        .eservices
+        .iter()
+        .filter(|e| enabled.iter().any(|id| id == e.id()))
+    {
+        eservice.on_identity_verified(&as_user, pesel_hmac).await?;
+    }
+    Ok(())
 }
