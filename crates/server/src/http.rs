@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -18,7 +20,7 @@ use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
-use wspolnota_core::{Actor, AppError, Ctx, HostMatch, RequestId, Scope, TenantStatus};
+use wspolnota_core::{Actor, AppError, Ctx, ErrorCode, HostMatch, RequestId, Scope, TenantStatus};
 
 use crate::graphql;
 use crate::graphql::{AppSchema, build_schema};
@@ -132,6 +134,15 @@ async fn observe(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
     let mut response = next.run(req).instrument(span.clone()).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_none_or(|t| t != "application/json")
+    {
+        // The body-limit layer answers in plain text; keep the catalogue's shape.
+        response = too_large();
+    }
     let elapsed = started.elapsed();
     let status = response.status().as_u16().to_string();
     let tenant = response
@@ -255,12 +266,64 @@ async fn graphql_handler(
     Extension(schema): Extension<AppSchema>,
     Extension(ctx): Extension<Ctx>,
     Extension(client): Extension<graphql::ClientAddr>,
-    req: GraphQLRequest,
-) -> GraphQLResponse {
-    schema
-        .execute(req.into_inner().data(ctx).data(client))
-        .await
-        .into()
+    req: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    let req = match req {
+        Ok(req) => req.into_inner(),
+        Err(rejection) => return rejected(rejection.0),
+    };
+    let mut response = schema.execute(req.data(ctx).data(client)).await;
+    // Errors raised by async-graphql itself (syntax, unknown fields, depth, input coercion)
+    // carry no code: they are all the client's to fix.
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", ErrorCode::Validation.as_str());
+        }
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// A request body that is not a GraphQL request, in the catalogue's shape.
+fn rejected(err: ParseRequestError) -> Response {
+    if is_too_large(&err) {
+        return too_large();
+    }
+    let message = match err {
+        ParseRequestError::InvalidRequest(e) => format!("invalid GraphQL request: {e}"),
+        other => format!("invalid GraphQL request: {other}"),
+    };
+    let mut response = AppError::validation("body", message).into_response();
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response
+}
+
+fn is_too_large(err: &ParseRequestError) -> bool {
+    match err {
+        ParseRequestError::PayloadTooLarge => true,
+        // The body-limit layer stops a chunked body while it is read.
+        ParseRequestError::Io(io) => io.to_string().contains("length limit exceeded"),
+        _ => false,
+    }
+}
+
+fn too_large() -> Response {
+    let mut response = AppError::validation(
+        "body",
+        format!(
+            "the request body is larger than {} KiB",
+            MAX_BODY_BYTES / 1024
+        ),
+    )
+    .into_response();
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response
 }
 
 /// Where the identity provider sends the browser back: this host's callback.
