@@ -14,6 +14,8 @@
 // unwrap/expect are allowed here (the workspace denies them in production code).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod idp;
+
 use std::fs::{self, File};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{Read, Seek, SeekFrom};

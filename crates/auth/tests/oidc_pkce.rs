@@ -3,10 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
-use support::idp::{IdpConfig, TestIdp};
 use wspolnota_auth::oidc::{self, OidcClient, OidcError, OidcProvider, state_matches};
+use wspolnota_e2e::idp::{IdpConfig, TestIdp};
 
 const CLIENT_ID: &str = "wspolnota-zamosc";
 const CLIENT_SECRET: &str = "top secret/with:odd&chars";

@@ -193,7 +193,9 @@ async fn interest_threshold_waives_8_zl_and_charges_9_zl() {
     let a = account::load(&f.finance, &clerk, Some(waived.id))
         .await
         .unwrap();
-    let b = account::load(&f.finance, &clerk, Some(owed.id)).await.unwrap();
+    let b = account::load(&f.finance, &clerk, Some(owed.id))
+        .await
+        .unwrap();
     assert_eq!(
         a.obligations(&f.finance, as_of, None)[0].installments[0].interest,
         Money::ZERO
@@ -260,7 +262,16 @@ async fn civil_interest_on_usufruct_is_in_grosze_across_a_rate_change() {
     let clerk = f.clerk();
     let p = person(&f, &clerk, 1).await;
     // Perpetual usufruct: one payment by 31.03 (Monday in 2025), amount kept in grosze.
-    let a = assess(&f, &clerk, p.id, "perpetual_usufruct", 2025, "5000.00", None).await;
+    let a = assess(
+        &f,
+        &clerk,
+        p.id,
+        "perpetual_usufruct",
+        2025,
+        "5000.00",
+        None,
+    )
+    .await;
     assert_eq!(a.installments.len(), 1);
     assert_eq!(a.installments[0].due_date, date("2025-03-31"));
     // As of 31.05.2025:

@@ -156,6 +156,9 @@ async fn depth_limit_refused() {
         assert!(body["data"].is_null(), "depth {depth}: {body}");
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();
         assert!(message.contains("nested too deep"), "depth {depth}: {body}");
-        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{body}"
+        );
     }
 }

@@ -9,5 +9,6 @@ mod auth;
 mod cli;
 mod http;
 mod isolation;
+mod oidc;
 mod platform;
 mod tenants;

@@ -68,7 +68,7 @@ struct IdpState {
 }
 
 struct Inner {
-    config: IdpConfig,
+    config: std::sync::RwLock<IdpConfig>,
     state: Mutex<IdpState>,
 }
 
@@ -81,7 +81,7 @@ pub struct TestIdp {
 impl TestIdp {
     pub async fn start(config: IdpConfig) -> Self {
         let inner = Arc::new(Inner {
-            config,
+            config: std::sync::RwLock::new(config),
             state: Mutex::new(IdpState::default()),
         });
         let app = Router::new()
@@ -98,6 +98,11 @@ impl TestIdp {
             base_url: format!("http://{addr}"),
             inner,
         }
+    }
+
+    /// Registers the client's redirect URI once it is known (the app's port is picked late).
+    pub fn set_redirect_uri(&self, uri: &str) {
+        self.inner.config.write().unwrap().redirect_uri = uri.to_owned();
     }
 
     pub fn log(&self) -> IdpLog {
@@ -117,7 +122,7 @@ async fn authorize(
     State(idp): State<Arc<Inner>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let cfg = &idp.config;
+    let cfg = idp.config.read().unwrap().clone();
     let param = |name: &str| q.get(name).map(String::as_str).unwrap_or("");
     // Without a valid client and redirect URI we must not redirect at all.
     if param("client_id") != cfg.client_id || param("redirect_uri") != cfg.redirect_uri {
@@ -188,7 +193,7 @@ async fn token(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let cfg = &idp.config;
+    let cfg = idp.config.read().unwrap().clone();
     let mut st = idp.state.lock().unwrap();
 
     let Some((method, id, secret)) = client_credentials(&headers, &form) else {
@@ -230,7 +235,7 @@ async fn token(
 }
 
 async fn userinfo(State(idp): State<Arc<Inner>>, headers: HeaderMap) -> Response {
-    let cfg = &idp.config;
+    let cfg = idp.config.read().unwrap().clone();
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -1,0 +1,518 @@
+//! Assessments through the service: art. 63 rounding, installment schedules (remainder in the
+//! first, single payment, weekends and holidays), explicit lease installments, validation,
+//! and adjustments that post only the difference and are audited.
+//!
+//! Calendar facts used below: 15.03.2025 Sat, 15.11.2025 Sat, 15.03.2026 Sun, 31.01.2026 Sat,
+//! 15.02.2026 Sun, 15.08.2026 Sat (and a holiday), 15.11.2026 Sun, 15.08.2025 Fri (holiday),
+//! 11.11.2025 Tue (holiday), 24–26.12.2025 Wed–Fri (holidays; Wigilia since 2025).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use support::{Fixture, date};
+use uuid::Uuid;
+use wspolnota_core::value::Pesel;
+use wspolnota_core::{Ctx, ErrorCode, Money, TenantConnector};
+use wspolnota_finance::entity::{installment, ledger_entry, ledger_line, party, payment};
+use wspolnota_finance::service::account;
+use wspolnota_finance::service::assess::{self, Assessed, NewAssessment};
+use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
+use wspolnota_finance::service::payments::{self, Channel, NewPayment};
+
+fn m(s: &str) -> Money {
+    Money::parse(s).unwrap()
+}
+
+fn g(grosze: i64) -> Money {
+    Money::from_grosze(grosze)
+}
+
+fn pesel(serial: u32) -> String {
+    let first10 = format!("850101{serial:04}");
+    format!("{first10}{}", Pesel::check_digit(&first10).unwrap())
+}
+
+async fn person(f: &Fixture, clerk: &Ctx, serial: u32) -> party::Model {
+    parties::create_party(
+        &f.finance,
+        clerk,
+        NewParty {
+            kind: PartyKind::Person,
+            name: format!("Osoba {serial}"),
+            pesel: Some(pesel(serial)),
+            nip: None,
+            regon: None,
+            krs: None,
+            address: AddressInput::default(),
+            email: None,
+            phone: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn new_assessment(
+    party: Uuid,
+    kind: &str,
+    year: i32,
+    amount: &str,
+    installments: Option<&[(&str, &str)]>,
+) -> NewAssessment {
+    NewAssessment {
+        party_id: party,
+        kind: kind.into(),
+        year,
+        title: format!("{kind} {year}"),
+        amount: m(amount),
+        installments: installments.map(|v| v.iter().map(|(d, a)| (date(d), m(a))).collect()),
+        key: None,
+    }
+}
+
+async fn assess(
+    f: &Fixture,
+    clerk: &Ctx,
+    party: Uuid,
+    kind: &str,
+    year: i32,
+    amount: &str,
+    installments: Option<&[(&str, &str)]>,
+) -> Assessed {
+    assess::assess(
+        &f.finance,
+        clerk,
+        new_assessment(party, kind, year, amount, installments),
+    )
+    .await
+    .unwrap()
+}
+
+fn amounts(a: &[installment::Model]) -> Vec<Money> {
+    a.iter().map(|i| g(i.amount)).collect()
+}
+
+fn dues(a: &[installment::Model]) -> Vec<chrono::NaiveDate> {
+    a.iter().map(|i| i.due_date).collect()
+}
+
+fn ms(v: &[&str]) -> Vec<Money> {
+    v.iter().map(|s| m(s)).collect()
+}
+
+fn ds(v: &[&str]) -> Vec<chrono::NaiveDate> {
+    v.iter().map(|s| date(s)).collect()
+}
+
+async fn installments_of(f: &Fixture, obligation: Uuid) -> Vec<installment::Model> {
+    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
+        .await
+        .unwrap();
+    let rows = installment::Entity::find()
+        .filter(installment::Column::ObligationId.eq(obligation))
+        .order_by_asc(installment::Column::Number)
+        .all(&tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    rows
+}
+
+/// The obligation's ledger entries in posting order, each as (account, debit, credit) lines.
+async fn postings(f: &Fixture, obligation: Uuid) -> Vec<Vec<(String, i64, i64)>> {
+    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
+        .await
+        .unwrap();
+    let lines = ledger_line::Entity::find()
+        .filter(ledger_line::Column::ObligationId.eq(obligation))
+        .order_by_asc(ledger_line::Column::Id)
+        .all(&tx)
+        .await
+        .unwrap();
+    let entries = ledger_entry::Entity::find()
+        .order_by_asc(ledger_entry::Column::CreatedAt)
+        .order_by_asc(ledger_entry::Column::Id)
+        .all(&tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    entries
+        .iter()
+        .map(|e| {
+            lines
+                .iter()
+                .filter(|l| l.entry_id == e.id)
+                .map(|l| (l.account.clone(), l.debit, l.credit))
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn line(account: &str, debit: i64, credit: i64) -> (String, i64, i64) {
+    (account.to_owned(), debit, credit)
+}
+
+async fn audit_details(f: &Fixture, action: &str) -> Vec<serde_json::Value> {
+    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
+        .await
+        .unwrap();
+    let mut q = Query::select();
+    q.column(Alias::new("detail"))
+        .from(Alias::new("audit_log"))
+        .and_where(Expr::col(Alias::new("action")).eq(action))
+        .order_by(Alias::new("id"), Order::Asc);
+    let rows = tx.query_all(&q).await.unwrap();
+    tx.commit().await.unwrap();
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.try_get::<String>("", "detail").unwrap()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn annual_tax_is_rounded_to_full_zloty_art_63() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    // < 50 gr down, ≥ 50 gr up (art. 63 § 1 OP); the posting is the rounded amount.
+    let down = assess(
+        &f,
+        &clerk,
+        p.id,
+        "property_tax_person",
+        2025,
+        "1000.49",
+        None,
+    )
+    .await;
+    assert_eq!(g(down.obligation.amount), m("1000"));
+    assert_eq!(
+        amounts(&down.installments),
+        ms(&["250", "250", "250", "250"])
+    );
+    let up = assess(&f, &clerk, p.id, "transport_tax", 2025, "1000.50", None).await;
+    assert_eq!(g(up.obligation.amount), m("1001"));
+    let posted = postings(&f, up.obligation.id).await;
+    assert_eq!(
+        posted,
+        vec![vec![line("221-03", 100_100, 0), line("720-03", 0, 100_100)]]
+    );
+    // A fee (whole_zloty = false) keeps its grosze: 300.50 over 12 months =
+    // 30 050 gr / 12 = 2 504 rest 2 → the first 25.06, the others 25.04.
+    let fee = assess(&f, &clerk, p.id, "waste_fee", 2025, "300.50", None).await;
+    assert_eq!(g(fee.obligation.amount), m("300.50"));
+    let mut expected = vec![m("25.06")];
+    expected.extend(std::iter::repeat_n(m("25.04"), 11));
+    assert_eq!(amounts(&fee.installments), expected);
+}
+
+#[tokio::test]
+async fn four_installments_with_the_remainder_in_the_first() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    // 1,001 / 4 = 250 rest 1 → 251, 250, 250, 250; 15.03 and 15.11.2025 are Saturdays.
+    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1001", None).await;
+    assert_eq!(amounts(&a.installments), ms(&["251", "250", "250", "250"]));
+    assert_eq!(
+        dues(&a.installments),
+        ds(&["2025-03-17", "2025-05-15", "2025-09-15", "2025-11-17"])
+    );
+    assert!(a.installments.iter().all(|i| i.outstanding == i.amount));
+    let numbers: Vec<i32> = a.installments.iter().map(|i| i.number).collect();
+    assert_eq!(numbers, vec![1, 2, 3, 4]);
+}
+
+#[tokio::test]
+async fn single_payment_up_to_100_zl_by_15_march_next_working_day() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    // 100.40 → 100 ≤ 100: one payment by 15.03.2025, a Saturday → Monday 17.03.
+    let a = assess(
+        &f,
+        &clerk,
+        p.id,
+        "property_tax_person",
+        2025,
+        "100.40",
+        None,
+    )
+    .await;
+    assert_eq!(amounts(&a.installments), ms(&["100"]));
+    assert_eq!(dues(&a.installments), ds(&["2025-03-17"]));
+    // 100.50 → 101 > 100: four installments, 101 / 4 = 25 rest 1 → 26, 25, 25, 25.
+    let a = assess(
+        &f,
+        &clerk,
+        p.id,
+        "property_tax_person",
+        2025,
+        "100.50",
+        None,
+    )
+    .await;
+    assert_eq!(amounts(&a.installments), ms(&["26", "25", "25", "25"]));
+    // 2026: 15.03 is a Sunday → 16.03; 2024: 15.03 is a Friday and stays.
+    let a = assess(&f, &clerk, p.id, "property_tax_person", 2026, "80", None).await;
+    assert_eq!(dues(&a.installments), ds(&["2026-03-16"]));
+    let a = assess(&f, &clerk, p.id, "property_tax_person", 2024, "80", None).await;
+    assert_eq!(dues(&a.installments), ds(&["2024-03-15"]));
+}
+
+#[tokio::test]
+async fn monthly_legal_person_schedule_moves_off_weekends_and_holidays() {
+    let f = Fixture::new("zamosc", "2025-12-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    // 12,005 / 12 = 1,000 rest 5 → 1,005 then eleven times 1,000. January by 31.01
+    // (2026: Saturday → 02.02); 15.08.2026 is the Assumption and a Saturday → 17.08.
+    let a = assess(
+        &f,
+        &clerk,
+        p.id,
+        "property_tax_organisation",
+        2026,
+        "12005",
+        None,
+    )
+    .await;
+    let mut expected = vec![m("1005")];
+    expected.extend(std::iter::repeat_n(m("1000"), 11));
+    assert_eq!(amounts(&a.installments), expected);
+    assert_eq!(
+        dues(&a.installments),
+        ds(&[
+            "2026-02-02",
+            "2026-02-16",
+            "2026-03-16",
+            "2026-04-15",
+            "2026-05-15",
+            "2026-06-15",
+            "2026-07-15",
+            "2026-08-17",
+            "2026-09-15",
+            "2026-10-15",
+            "2026-11-16",
+            "2026-12-15",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn explicit_lease_installments_keep_grosze_and_move_off_holidays() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    // Holidays on working days: 15.08.2025 (Fri) → Mon 18.08; 11.11.2025 (Tue) → 12.11;
+    // 24.12.2025 (Wed, Wigilia), 25–26.12 holidays, 27–28 weekend → Mon 29.12.
+    let a = assess(
+        &f,
+        &clerk,
+        p.id,
+        "lease",
+        2025,
+        "1500.75",
+        Some(&[
+            ("2025-08-15", "500.25"),
+            ("2025-11-11", "500.25"),
+            ("2025-12-24", "500.25"),
+        ]),
+    )
+    .await;
+    assert_eq!(g(a.obligation.amount), m("1500.75"));
+    assert_eq!(
+        amounts(&a.installments),
+        ms(&["500.25", "500.25", "500.25"])
+    );
+    assert_eq!(
+        dues(&a.installments),
+        ds(&["2025-08-18", "2025-11-12", "2025-12-29"])
+    );
+}
+
+#[tokio::test]
+async fn lease_installments_not_adding_up_are_a_validation_error_on_installments() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    // 500.00 + 500.00 ≠ 1,000.01.
+    let e = assess::assess(
+        &f.finance,
+        &clerk,
+        new_assessment(
+            p.id,
+            "lease",
+            2025,
+            "1000.01",
+            Some(&[("2025-03-31", "500.00"), ("2025-06-30", "500.00")]),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert_eq!(e.field(), Some("installments"));
+    // A lease has no schedule rule: without installments it is the same error.
+    let e = assess::assess(
+        &f.finance,
+        &clerk,
+        new_assessment(p.id, "lease", 2025, "1000.00", None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert_eq!(e.field(), Some("installments"));
+    // Nothing was saved or posted.
+    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
+    assert!(
+        data.obligations(&f.finance, date("2025-01-10"), None)
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn unknown_kind_is_a_validation_error_on_kind() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    let e = assess::assess(
+        &f.finance,
+        &clerk,
+        new_assessment(p.id, "dog_tax", 2025, "100", None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert_eq!(e.field(), Some("kind"));
+}
+
+#[tokio::test]
+async fn adjusting_up_posts_only_the_difference_and_is_audited() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
+    f.set_today("2025-02-01");
+    let ob = assess::adjust(
+        &f.finance,
+        &clerk,
+        a.obligation.id,
+        m("1200"),
+        "nowa decyzja",
+    )
+    .await
+    .unwrap();
+    assert_eq!(g(ob.amount), m("1200"));
+    // Entries: the assessment 1,000 and the change +200 (not a second 1,200).
+    assert_eq!(
+        postings(&f, a.obligation.id).await,
+        vec![
+            vec![line("221-01", 100_000, 0), line("720-01", 0, 100_000)],
+            vec![line("221-01", 20_000, 0), line("720-01", 0, 20_000)],
+        ]
+    );
+    // The kind's rule over 1,200: four times 300, all still owed.
+    let rows = installments_of(&f, a.obligation.id).await;
+    assert_eq!(amounts(&rows), ms(&["300", "300", "300", "300"]));
+    assert!(rows.iter().all(|i| i.outstanding == i.amount));
+    let audit = audit_details(&f, "finance.assessment.adjusted").await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0]["before"], "1000.00");
+    assert_eq!(audit[0]["after"], "1200.00");
+    assert_eq!(audit[0]["obligation"], a.obligation.id.to_string());
+    assert_eq!(audit[0]["reason"], "nowa decyzja");
+}
+
+#[tokio::test]
+async fn adjusting_down_posts_only_the_difference_and_is_audited() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
+    f.set_today("2025-02-01");
+    // 801.40 → 801 (art. 63); −199 posted as Wn 720-01 / Ma 221-01.
+    let ob = assess::adjust(&f.finance, &clerk, a.obligation.id, m("801.40"), "korekta")
+        .await
+        .unwrap();
+    assert_eq!(g(ob.amount), m("801"));
+    assert_eq!(
+        postings(&f, a.obligation.id).await,
+        vec![
+            vec![line("221-01", 100_000, 0), line("720-01", 0, 100_000)],
+            vec![line("720-01", 19_900, 0), line("221-01", 0, 19_900)],
+        ]
+    );
+    let rows = installments_of(&f, a.obligation.id).await;
+    assert_eq!(amounts(&rows), ms(&["201", "200", "200", "200"]));
+    let audit = audit_details(&f, "finance.assessment.adjusted").await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        (audit[0]["before"].as_str(), audit[0]["after"].as_str()),
+        (Some("1000.00"), Some("801.00"))
+    );
+}
+
+#[tokio::test]
+async fn adjusting_below_what_was_paid_leaves_an_overpayment() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
+    f.set_today("2025-03-10");
+    // 600 paid before any deadline: 250 + 250 + 100 → outstanding 0, 0, 150, 250.
+    payments::record_payment(
+        &f.finance,
+        &clerk,
+        NewPayment {
+            party_id: p.id,
+            amount: m("600"),
+            paid_on: date("2025-03-10"),
+            title: "wpłata".into(),
+            installment_ids: vec![],
+            indicated_kind: None,
+            channel: Channel::Cash,
+            idempotency_key: "pay-600".into(),
+        },
+    )
+    .await
+    .unwrap();
+    // New decision: 400 → 100 × 4. Deltas −150 each: #1 and #2 go to −150 → 0 with
+    // 300 excess, #3 150 → 0, #4 250 → 100. The 300 excess is a credit balance, which the
+    // same change offsets against #4 (art. 76): 100 paid, 200 overpaid.
+    // In total: paid 600 − owed 400 = 200 overpayment, nothing outstanding.
+    assess::adjust(&f.finance, &clerk, a.obligation.id, m("400"), "uchylenie")
+        .await
+        .unwrap();
+    let rows = installments_of(&f, a.obligation.id).await;
+    assert_eq!(amounts(&rows), ms(&["100", "100", "100", "100"]));
+    assert!(
+        rows.iter()
+            .all(|i| i.outstanding == 0 && i.paid_on.is_some())
+    );
+    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
+    let b = data.balance(&f.finance, date("2025-03-10"));
+    assert_eq!(b.outstanding, Money::ZERO);
+    assert_eq!(b.overpayment, m("200"));
+    // The offset is recorded as a payment of the 300 credit, leaving 200 over.
+    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
+        .await
+        .unwrap();
+    let offsets = payment::Entity::find()
+        .filter(payment::Column::Channel.eq("offset"))
+        .all(&tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(offsets.len(), 1);
+    assert_eq!(
+        (offsets[0].amount, offsets[0].overpayment),
+        (30_000, 20_000)
+    );
+    let audit = audit_details(&f, "finance.assessment.adjusted").await;
+    assert_eq!(
+        (audit[0]["before"].as_str(), audit[0]["after"].as_str()),
+        (Some("1000.00"), Some("400.00"))
+    );
+}
