@@ -7,7 +7,10 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
 use sha2::Sha256;
 use uuid::Uuid;
 use wspolnota_core::value::{Email, Pesel};
@@ -264,14 +267,11 @@ impl AuthService {
     }
 
     async fn find_by_email(&self, scope: &str, email: &Email) -> AppResult<Option<account::Model>> {
-        let tx = self.store.platform_begin().await?;
-        let found = account::Entity::find()
+        Ok(account::Entity::find()
             .filter(account::Column::Tenant.eq(scope))
             .filter(account::Column::Email.eq(email.as_str()))
-            .one(&tx)
-            .await?;
-        tx.commit().await?;
-        Ok(found)
+            .one(self.store.platform_conn())
+            .await?)
     }
 
     /// Password sign-in on the request's host. Repeated failures lock the account for a
@@ -454,14 +454,14 @@ impl AuthService {
     /// The signed-in account, only within the scope its token was issued for.
     pub async fn me(&self, ctx: &Ctx) -> AppResult<AccountView> {
         let id = ctx.require_account()?;
-        let tx = self.store.platform_begin().await?;
+        // Two plain reads on the platform pool: no transaction needed.
+        let db = self.store.platform_conn();
         let acc = account::Entity::find_by_id(id.0)
             .filter(account::Column::Tenant.eq(ctx.audience()))
-            .one(&tx)
+            .one(db)
             .await?
             .ok_or_else(|| AppError::unauthenticated("the account no longer exists"))?;
-        let roles = roles_of(&tx, acc.id).await?;
-        tx.commit().await?;
+        let roles = roles_of(db, acc.id).await?;
         Ok(AccountView {
             id: AccountId(acc.id),
             email: acc.email,
@@ -661,10 +661,10 @@ impl AuthService {
     }
 }
 
-async fn roles_of(tx: &DatabaseTransaction, account: Uuid) -> AppResult<Roles> {
+async fn roles_of<C: ConnectionTrait>(db: &C, account: Uuid) -> AppResult<Roles> {
     let rows = account_role::Entity::find()
         .filter(account_role::Column::AccountId.eq(account))
-        .all(tx)
+        .all(db)
         .await?;
     Ok(Roles::from_strings(
         &rows.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),

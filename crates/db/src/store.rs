@@ -48,6 +48,9 @@ enum Backend {
     },
     Postgres {
         pool: DatabaseConnection,
+        /// A small pool whose connections see only the `platform` schema, so that the
+        /// platform's hot reads (the signed-in account) need no transaction.
+        platform: DatabaseConnection,
     },
 }
 
@@ -92,7 +95,15 @@ impl Store {
                 let pool = Database::connect(opts).await?;
                 pool.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS {PLATFORM_SCHEMA}"))
                     .await?;
-                Backend::Postgres { pool }
+                let mut opts = ConnectOptions::new(url.clone());
+                opts.max_connections((*max_connections / 4).max(2))
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .idle_timeout(Duration::from_secs(300))
+                    .sqlx_logging(false)
+                    .set_schema_search_path(PLATFORM_SCHEMA);
+                let platform = Database::connect(opts).await?;
+                Backend::Postgres { pool, platform }
             }
         };
         Ok(Arc::new(Self { backend }))
@@ -109,14 +120,21 @@ impl Store {
     pub async fn platform_begin(&self) -> AppResult<DatabaseTransaction> {
         match &self.backend {
             Backend::Sqlite { platform, .. } => Ok(platform.begin().await?),
-            Backend::Postgres { pool } => begin_in_schema(pool, PLATFORM_SCHEMA).await,
+            Backend::Postgres { platform, .. } => Ok(platform.begin().await?),
+        }
+    }
+
+    /// The platform's tables for single statements outside a transaction (reads).
+    pub fn platform_conn(&self) -> &DatabaseConnection {
+        match &self.backend {
+            Backend::Sqlite { platform, .. } | Backend::Postgres { platform, .. } => platform,
         }
     }
 
     pub async fn ping(&self) -> AppResult<()> {
         match &self.backend {
             Backend::Sqlite { platform, .. } => platform.ping().await?,
-            Backend::Postgres { pool } => pool.ping().await?,
+            Backend::Postgres { pool, .. } => pool.ping().await?,
         }
         Ok(())
     }
@@ -133,7 +151,7 @@ impl Store {
     pub async fn migrate_tenant(&self, slug: &TenantSlug) -> AppResult<()> {
         let tx = match &self.backend {
             Backend::Sqlite { .. } => self.sqlite_tenant(slug, true).await?.begin().await?,
-            Backend::Postgres { pool } => {
+            Backend::Postgres { pool, .. } => {
                 pool.execute_unprepared(&format!(
                     "CREATE SCHEMA IF NOT EXISTS {}",
                     slug.schema_name()
@@ -163,7 +181,7 @@ impl Store {
     pub async fn tenant_exists(&self, slug: &TenantSlug) -> AppResult<bool> {
         match &self.backend {
             Backend::Sqlite { dir, .. } => Ok(tenant_file(dir, slug).exists()),
-            Backend::Postgres { pool } => {
+            Backend::Postgres { pool, .. } => {
                 let row = pool
                     .query_one_raw(Statement::from_sql_and_values(
                         DbBackend::Postgres,
@@ -210,7 +228,7 @@ impl TenantConnector for Store {
     async fn begin(&self, tenant: &TenantSlug) -> AppResult<DatabaseTransaction> {
         match &self.backend {
             Backend::Sqlite { .. } => Ok(self.sqlite_tenant(tenant, false).await?.begin().await?),
-            Backend::Postgres { pool } => begin_in_schema(pool, &tenant.schema_name()).await,
+            Backend::Postgres { pool, .. } => begin_in_schema(pool, &tenant.schema_name()).await,
         }
     }
 }

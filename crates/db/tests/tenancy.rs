@@ -214,14 +214,15 @@ async fn many_tenants_share_one_small_pool() {
 #[tokio::test]
 async fn the_search_path_does_not_outlive_its_transaction() {
     let f = fixture(1).await;
-    f.store.migrate_tenant(&slug("zamosc")).await.unwrap();
+    for t in ["zamosc", "kurow"] {
+        f.store.migrate_tenant(&slug(t)).await.unwrap();
+    }
     if f.store.backend_name() != "postgres" {
         return; // SQLite tenants are separate files: there is no search path to leak.
     }
-    let tx = f.store.begin(&slug("zamosc")).await.unwrap();
-    tx.commit().await.unwrap();
-    // The only pooled connection is reused for the platform: it sees the platform schema.
-    let tx = f.store.platform_begin().await.unwrap();
+    insert_audit(&f.store, "zamosc", "zamosc.only").await;
+    // The pool's only connection served zamosc; reused for kurow it must see kurow alone.
+    let tx = f.store.begin(&slug("kurow")).await.unwrap();
     let row = tx
         .query_one_raw(Statement::from_string(
             DbBackend::Postgres,
@@ -232,16 +233,8 @@ async fn the_search_path_does_not_outlive_its_transaction() {
         .unwrap();
     assert_eq!(
         row.try_get::<String>("", "p").unwrap().trim_matches('"'),
-        "platform"
+        "t_kurow"
     );
-    let leaked = tx
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT COUNT(*) AS n FROM audit_log",
-        ))
-        .await;
-    // The platform schema has its own audit_log; it must be empty, not the tenant's.
-    if let Ok(Some(row)) = leaked {
-        assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0);
-    }
+    tx.commit().await.unwrap();
+    assert_eq!(audit_rows(&f.store, "kurow").await, 0);
 }
