@@ -4,6 +4,8 @@
 
 mod kv;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use kv::{RedisKv, connect_kv};
 pub use store::{DbSettings, Store};

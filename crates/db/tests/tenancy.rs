@@ -2,85 +2,13 @@
 //! PostgreSQL when `DATABASE_URL` is set (a fresh database per test), SQLite files otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use wspolnota_core::{TenantConnector, TenantSlug};
-use wspolnota_db::{DbSettings, Store};
+use wspolnota_db::Store;
+use wspolnota_db::testing::TestStore;
 
-struct Fixture {
-    store: Arc<Store>,
-    _cleanup: Cleanup,
-}
-
-enum Cleanup {
-    Dir(PathBuf),
-    Database { admin_url: String, name: String },
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        match self {
-            Cleanup::Dir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::Database { admin_url, name } => {
-                let (url, name) = (admin_url.clone(), name.clone());
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Runtime::new().unwrap();
-                    rt.block_on(async {
-                        if let Ok(db) = Database::connect(url).await {
-                            let _ = db
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                ))
-                                .await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
-    }
-}
-
-async fn fixture(max_connections: u32) -> Fixture {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(admin_url) => {
-            let name = format!("wsp_db_{id}");
-            let admin = Database::connect(admin_url.clone()).await.unwrap();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            let (base, _) = admin_url.rsplit_once('/').unwrap();
-            let url = format!("{base}/{name}");
-            let store = Store::connect(&DbSettings::Postgres {
-                url,
-                max_connections,
-            })
-            .await
-            .unwrap();
-            Fixture {
-                store,
-                _cleanup: Cleanup::Database { admin_url, name },
-            }
-        }
-        None => {
-            let dir = std::env::temp_dir().join(format!("wsp-db-test-{id}"));
-            let store = Store::connect(&DbSettings::Sqlite {
-                data_dir: dir.clone(),
-            })
-            .await
-            .unwrap();
-            Fixture {
-                store,
-                _cleanup: Cleanup::Dir(dir),
-            }
-        }
-    }
+async fn fixture(max_connections: u32) -> TestStore {
+    TestStore::new("wsp_db", max_connections).await.unwrap()
 }
 
 fn slug(s: &str) -> TenantSlug {

@@ -2,17 +2,17 @@
 //! when `DATABASE_URL` is set (a fresh database per fixture), SQLite files otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, Database};
 use wspolnota_core::tenant::TenantConfig;
 use wspolnota_core::{
     AccountId, Actor, ClerkScope, Ctx, EService, ManualClock, MemoryKv, RequestId, Role, Roles,
     Scope, Services, Tenant, TenantConnector, TenantStatus,
 };
-use wspolnota_db::{DbSettings, Store};
+use wspolnota_db::Store;
+use wspolnota_db::testing::TestStore;
 use wspolnota_finance::rules::NationalRules;
 use wspolnota_finance::{Finance, FinanceService};
 
@@ -21,38 +21,7 @@ pub struct Fixture {
     pub finance: Finance,
     pub clock: Arc<ManualClock>,
     pub tenant: Arc<Tenant>,
-    _cleanup: Cleanup,
-}
-
-enum Cleanup {
-    Dir(PathBuf),
-    Database { admin_url: String, name: String },
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        match self {
-            Cleanup::Dir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::Database { admin_url, name } => {
-                let (url, name) = (admin_url.clone(), name.clone());
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Runtime::new().unwrap();
-                    rt.block_on(async {
-                        if let Ok(db) = Database::connect(url).await {
-                            let _ = db
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                ))
-                                .await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
-    }
+    _db: TestStore,
 }
 
 pub fn date(s: &str) -> NaiveDate {
@@ -72,34 +41,8 @@ impl Fixture {
     /// Tenant `slug` from the repository's `tenants/` with its catalogue seeded; the clock
     /// stands at `today` (noon UTC).
     pub async fn new(slug: &str, today: &str) -> Self {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let (store, cleanup) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            Some(admin_url) => {
-                let name = format!("wsp_fin_{id}");
-                let admin = Database::connect(admin_url.clone()).await.unwrap();
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                let (base, _) = admin_url.rsplit_once('/').unwrap();
-                let store = Store::connect(&DbSettings::Postgres {
-                    url: format!("{base}/{name}"),
-                    max_connections: 4,
-                })
-                .await
-                .unwrap();
-                (store, Cleanup::Database { admin_url, name })
-            }
-            None => {
-                let dir = std::env::temp_dir().join(format!("wsp-fin-test-{id}"));
-                let store = Store::connect(&DbSettings::Sqlite {
-                    data_dir: dir.clone(),
-                })
-                .await
-                .unwrap();
-                (store, Cleanup::Dir(dir))
-            }
-        };
+        let db = TestStore::new("wsp_fin", 4).await.unwrap();
+        let store = db.store.clone();
         let config = TenantConfig::from_toml(
             &format!("{slug}.toml"),
             &repo_tenant_file(slug),
@@ -116,7 +59,7 @@ impl Fixture {
             finance: finance.clone(),
             clock: Arc::new(ManualClock::new(noon(today))),
             tenant: Arc::new(Tenant::new(config, TenantStatus::Active)),
-            _cleanup: cleanup,
+            _db: db,
         };
         FinanceService(finance)
             .provision(&fixture.ctx(Actor::System))
