@@ -96,7 +96,7 @@ impl Store {
                 pool.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS {PLATFORM_SCHEMA}"))
                     .await?;
                 let mut opts = ConnectOptions::new(url.clone());
-                opts.max_connections((*max_connections / 4).max(2))
+                opts.max_connections((*max_connections / 2).max(2))
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(10))
                     .idle_timeout(Duration::from_secs(300))

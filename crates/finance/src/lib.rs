@@ -9,6 +9,7 @@
 //! - [`graphql`]: the `finance` namespace.
 
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod entity;
 pub mod graphql;

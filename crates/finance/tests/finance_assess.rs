@@ -516,3 +516,35 @@ async fn adjusting_below_what_was_paid_leaves_an_overpayment() {
         (Some("1000.00"), Some("400.00"))
     );
 }
+
+#[tokio::test]
+async fn assessment_with_the_same_key_is_saved_and_posted_once() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, 1).await;
+    let keyed = || NewAssessment {
+        key: Some("import:abc:2".into()),
+        ..new_assessment(p.id, "property_tax_person", 2025, "1000", None)
+    };
+    let first = assess::assess(&f.finance, &clerk, keyed()).await.unwrap();
+    // A retried import of the same row: the same obligation, nothing new saved or posted.
+    let again = assess::assess(&f.finance, &clerk, keyed()).await.unwrap();
+    assert_eq!(again.obligation.id, first.obligation.id);
+    assert_eq!(
+        again.installments.iter().map(|i| i.id).collect::<Vec<_>>(),
+        first.installments.iter().map(|i| i.id).collect::<Vec<_>>()
+    );
+    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
+    assert_eq!(
+        data.obligations(&f.finance, date("2025-01-10"), None).len(),
+        1
+    );
+    assert_eq!(
+        data.balance(&f.finance, date("2025-01-10")).outstanding,
+        m("1000")
+    );
+    assert_eq!(
+        postings(&f, first.obligation.id).await,
+        vec![vec![line("221-01", 100_000, 0), line("720-01", 0, 100_000)]]
+    );
+}

@@ -10,7 +10,7 @@ use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, Money, TenantDb, audi
 
 use super::{Finance, catalogue, money_col, payments};
 use crate::domain::{Calendar, Installment, ScheduleRule, round_tax, split};
-use crate::entity::{installment, obligation, party};
+use crate::entity::{installment, ledger_entry, ledger_line, obligation, party};
 use crate::ledger::{self, Entry, Line};
 
 #[derive(Debug, Clone)]
@@ -87,6 +87,14 @@ pub async fn assess_in<C: ConnectionTrait>(
     input: NewAssessment,
 ) -> AppResult<Assessed> {
     let fees = fin.fees(ctx)?;
+    // Same key, same assessment: the obligation already posted under it. Without this a
+    // second obligation and its installments would be saved while `ledger::post` replayed
+    // the first one's entry, so the books would miss the second przypis.
+    if let Some(key) = &input.key
+        && let Some(done) = already_assessed(db, key).await?
+    {
+        return Ok(done);
+    }
     party::Entity::find_by_id(input.party_id)
         .one(db)
         .await?
@@ -228,6 +236,38 @@ pub async fn assess_in<C: ConnectionTrait>(
     })
 }
 
+/// The assessment posted under journal key `key`, if any; CONFLICT when the key belongs to
+/// an entry that is not an assessment.
+async fn already_assessed<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<Option<Assessed>> {
+    let Some(entry) = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let obligation_id = ledger_line::Entity::find()
+        .filter(ledger_line::Column::EntryId.eq(entry.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .find_map(|l| l.obligation_id);
+    let obligation = match obligation_id {
+        Some(id) => obligation::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    }
+    .ok_or_else(|| AppError::conflict(format!("key `{key}` is taken by another journal entry")))?;
+    let installments = installment::Entity::find()
+        .filter(installment::Column::ObligationId.eq(obligation.id))
+        .order_by_asc(installment::Column::Number)
+        .all(db)
+        .await?;
+    Ok(Some(Assessed {
+        obligation,
+        installments,
+    }))
+}
+
 fn first_day(input: &NewAssessment) -> NaiveDate {
     input
         .installments
@@ -336,7 +376,9 @@ pub async fn adjust(
         lines.push(Line::debit(&kind.receivable_account, party, obl, excess));
         lines.push(Line::credit(&fees.posting.overpayment, party, None, excess));
     }
-    let seq = ctx.clock().now().timestamp_nanos_opt().unwrap_or_default();
+    // Unique per change: a clock reading is not (a fixed clock, two requests in one tick),
+    // and a repeated key would make `ledger::post` replay the earlier change silently.
+    let seq = Uuid::now_v7();
     ledger::post(
         &*tx,
         ctx,

@@ -94,7 +94,10 @@ pub async fn journal_export(
 ) -> AppResult<JournalExport> {
     ctx.require_clerk(ClerkScope::Finance)?;
     if to < from {
-        return Err(AppError::validation("to", "the period ends before it starts"));
+        return Err(AppError::validation(
+            "to",
+            "the period ends before it starts",
+        ));
     }
     let tenant = ctx.tenant()?.config().clone();
     let nip: String = tenant
@@ -160,11 +163,7 @@ pub async fn journal_export(
         })
         .collect();
     let line_count = journal.iter().map(|e| e.lines.len()).sum();
-    let debit_total: Money = journal
-        .iter()
-        .flat_map(|e| &e.lines)
-        .map(|l| l.debit)
-        .sum();
+    let debit_total: Money = journal.iter().flat_map(|e| &e.lines).map(|l| l.debit).sum();
     let credit_total: Money = journal
         .iter()
         .flat_map(|e| &e.lines)
@@ -173,11 +172,7 @@ pub async fn journal_export(
     let content = match format {
         Format::Xml => {
             let header = XmlHeader {
-                created: ctx
-                    .clock()
-                    .now()
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string(),
+                created: ctx.clock().now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 from,
                 to,
                 nip,

@@ -18,7 +18,8 @@
 //! column name, or `row` for the row's shape). With any error nothing is written. Otherwise
 //! every row is assessed ([`super::assess::assess_in`]) in one transaction.
 //!
-//! Idempotent: each row's journal entry carries the key `import:<file hash>:<line>`; a row
+//! Idempotent: each row's journal entry carries the key `import:<file hash>:<line>` (the
+//! hash of the file without a byte-order mark, with LF line ends); a row
 //! whose key is already in the journal is skipped (counted, not validated again), so
 //! importing the same file twice creates nothing the second time.
 
@@ -28,7 +29,7 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, ErrorCode, Money, TenantDb, audit};
+use wspolnota_core::{AppResult, ClerkScope, Ctx, ErrorCode, Money, TenantDb, audit};
 
 use super::assess::{self, NewAssessment};
 use super::{Finance, catalogue, payments};
@@ -351,10 +352,26 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The journal key of a row: the file's SHA-256 (first 128 bits) and the line.
+/// The file as imported and hashed: without a byte-order mark, with LF line ends and
+/// without trailing blank space, so the same file sent twice (or re-saved with CRLF) has the
+/// same hash and the same line numbers.
+fn normalized(csv: &str) -> String {
+    let text = csv.strip_prefix('\u{feff}').unwrap_or(csv);
+    text.replace("\r\n", "\n").trim_end().to_owned()
+}
+
+fn file_hash(normalized: &str) -> String {
+    hex(&Sha256::digest(normalized.as_bytes()))
+}
+
+/// The journal key of the row on `line` of `csv`: the normalized file's SHA-256 (first 128
+/// bits) and the line.
 pub fn row_key(csv: &str, line: usize) -> String {
-    let digest = Sha256::digest(csv.as_bytes());
-    format!("import:{}:{line}", hex(&digest[..16]))
+    key_of(&file_hash(&normalized(csv)), line)
+}
+
+fn key_of(hash: &str, line: usize) -> String {
+    format!("import:{}:{line}", hash.get(..32).unwrap_or(hash))
 }
 
 /// The column of this importer that an `assess_in` validation field stands for.
@@ -374,11 +391,13 @@ fn column_of(field: Option<&str>) -> &'static str {
 pub async fn import_assessments(fin: &Finance, ctx: &Ctx, csv: &str) -> AppResult<ImportOutcome> {
     ctx.require_clerk(ClerkScope::Finance)?;
     let fees = fin.fees(ctx)?;
+    let text = normalized(csv);
+    let hash = file_hash(&text);
     let rejected = |errors: Vec<RowError>| ImportOutcome {
         errors,
         ..ImportOutcome::default()
     };
-    let all = match records(csv) {
+    let all = match records(&text) {
         Ok(r) => r,
         Err(e) => return Ok(rejected(vec![e])),
     };
@@ -389,7 +408,9 @@ pub async fn import_assessments(fin: &Finance, ctx: &Ctx, csv: &str) -> AppResul
             "header",
             format!(
                 "the file is empty; the first line names the columns: {}",
-                [REQUIRED.as_slice(), OPTIONAL.as_slice()].concat().join(";")
+                [REQUIRED.as_slice(), OPTIONAL.as_slice()]
+                    .concat()
+                    .join(";")
             ),
         )]));
     };
@@ -428,7 +449,7 @@ pub async fn import_assessments(fin: &Finance, ctx: &Ctx, csv: &str) -> AppResul
     let tx = TenantDb::begin(ctx).await?;
     let data: Vec<Record> = iter.collect();
     // Rows already imported from this very file are skipped before anything else.
-    let keys: Vec<String> = data.iter().map(|r| row_key(csv, r.line)).collect();
+    let keys: Vec<String> = data.iter().map(|r| key_of(&hash, r.line)).collect();
     let done = existing_keys(&*tx, &keys).await?;
     let mut rows = Vec::new();
     let mut skipped = 0;
@@ -546,7 +567,7 @@ pub async fn import_assessments(fin: &Finance, ctx: &Ctx, csv: &str) -> AppResul
         ctx,
         "finance.assessments.imported",
         serde_json::json!({
-            "file_sha256": hex(&Sha256::digest(csv.as_bytes())),
+            "file_sha256": hash,
             "rows": data.len(),
             "imported": outcome.imported,
             "skipped": outcome.skipped,
@@ -609,5 +630,6 @@ mod tests {
         assert_ne!(row_key("x", 2), row_key("x", 3));
         assert_ne!(row_key("x", 2), row_key("y", 2));
         assert!(row_key("x", 2).len() < 200);
+        assert_eq!(row_key("\u{feff}a;b\r\n1;2\r\n", 2), row_key("a;b\n1;2", 2));
     }
 }

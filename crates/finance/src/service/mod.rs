@@ -2,8 +2,12 @@
 //! (or joins) a transaction confined to its tenant.
 
 pub mod account;
+pub mod arrears;
 pub mod assess;
 pub mod catalogue;
+pub mod corrections;
+pub mod export;
+pub mod import;
 pub mod parties;
 pub mod payments;
 

@@ -427,6 +427,27 @@ pub async fn redeem_access_code(
     Ok(p)
 }
 
+/// The party's name in lower case for a case-insensitive match. SQLite's `lower()` only knows
+/// ASCII, so the Polish capitals are folded first (`REPLACE`), the same on both backends.
+fn folded_name() -> Expr {
+    const POLISH: [(&str, &str); 9] = [
+        ("Ą", "ą"),
+        ("Ć", "ć"),
+        ("Ę", "ę"),
+        ("Ł", "ł"),
+        ("Ń", "ń"),
+        ("Ó", "ó"),
+        ("Ś", "ś"),
+        ("Ź", "ź"),
+        ("Ż", "ż"),
+    ];
+    let mut name = Expr::col(party::Column::Name);
+    for (upper, lower) in POLISH {
+        name = Func::cust("REPLACE").arg(name).arg(upper).arg(lower).into();
+    }
+    Func::lower(name).into()
+}
+
 /// Clerk search by name fragment, PESEL, NIP, party number or virtual account.
 pub async fn search(ctx: &Ctx, query: &str, limit: u64) -> AppResult<Vec<party::Model>> {
     ctx.require_clerk(ClerkScope::Finance)?;
@@ -436,10 +457,8 @@ pub async fn search(ctx: &Ctx, query: &str, limit: u64) -> AppResult<Vec<party::
     }
     let tx = TenantDb::begin(ctx).await?;
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    let mut cond = Condition::any().add(
-        Expr::expr(Func::lower(Expr::col(party::Column::Name)))
-            .like(format!("%{}%", q.to_lowercase())),
-    );
+    let mut cond =
+        Condition::any().add(Expr::expr(folded_name()).like(format!("%{}%", q.to_lowercase())));
     if !digits.is_empty()
         && digits.len()
             == q.chars()

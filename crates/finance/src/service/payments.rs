@@ -391,7 +391,9 @@ pub async fn offset_overpayment<C: ConnectionTrait>(
     }
     // What the allocation leaves over goes back to the credit balance in the same entry.
     let amount = credit;
-    let seq = ctx.clock().now().timestamp_nanos_opt().unwrap_or_default();
+    // Unique per offset: a clock reading is not (a fixed clock, two requests in one tick),
+    // and a repeated key would replay the earlier offset instead of crediting this one.
+    let seq = Uuid::now_v7();
     let recorded = record_in(
         fin,
         ctx,
