@@ -1,0 +1,844 @@
+//! The back office on a real store: the arrears list, the CSV import of assessments, the
+//! journal export and corrections of journal entries.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use support::{Fixture, date};
+use uuid::Uuid;
+use wspolnota_core::{Ctx, ErrorCode, Money, TenantDb};
+use wspolnota_finance::entity::{installment, ledger_entry, ledger_line, obligation, party};
+use wspolnota_finance::service::account;
+use wspolnota_finance::service::arrears;
+use wspolnota_finance::service::assess::{self, Assessed, NewAssessment};
+use wspolnota_finance::service::corrections::{self, CorrectedKind};
+use wspolnota_finance::service::export::{self, Format};
+use wspolnota_finance::service::import;
+use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
+use wspolnota_finance::service::payments::{self, Channel, NewPayment, Recorded};
+
+fn m(s: &str) -> Money {
+    Money::parse(s).unwrap()
+}
+
+/// A valid PESEL of someone born on 14 May 1944 with the given serial number.
+fn pesel(serial: u32) -> String {
+    let base = format!("440514{serial:04}");
+    let weights = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+    let sum: u32 = base
+        .chars()
+        .zip(weights)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    format!("{base}{}", (10 - sum % 10) % 10)
+}
+
+async fn person(f: &Fixture, clerk: &Ctx, name: &str, serial: u32) -> party::Model {
+    parties::create_party(
+        &f.finance,
+        clerk,
+        NewParty {
+            kind: PartyKind::Person,
+            name: name.into(),
+            pesel: Some(pesel(serial)),
+            nip: None,
+            regon: None,
+            krs: None,
+            address: AddressInput::default(),
+            email: None,
+            phone: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn assess_rule(
+    f: &Fixture,
+    clerk: &Ctx,
+    p: &party::Model,
+    kind: &str,
+    amount: &str,
+) -> Assessed {
+    assess::assess(
+        &f.finance,
+        clerk,
+        NewAssessment {
+            party_id: p.id,
+            kind: kind.into(),
+            year: 2025,
+            title: format!("{kind} {amount}"),
+            amount: m(amount),
+            installments: None,
+            key: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// `other_fee` (civil interest, explicit schedule).
+async fn assess_explicit(
+    f: &Fixture,
+    clerk: &Ctx,
+    p: &party::Model,
+    installments: &[(&str, &str)],
+) -> Assessed {
+    let list: Vec<_> = installments.iter().map(|(d, a)| (date(d), m(a))).collect();
+    let amount: Money = list.iter().map(|(_, a)| *a).sum();
+    assess::assess(
+        &f.finance,
+        clerk,
+        NewAssessment {
+            party_id: p.id,
+            kind: "other_fee".into(),
+            year: 2025,
+            title: "Opłata".into(),
+            amount,
+            installments: Some(list),
+            key: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn pay(f: &Fixture, clerk: &Ctx, p: &party::Model, amount: &str, on: &str) -> Recorded {
+    payments::record_payment(
+        &f.finance,
+        clerk,
+        NewPayment {
+            party_id: p.id,
+            amount: m(amount),
+            paid_on: date(on),
+            title: "wpłata".into(),
+            installment_ids: vec![],
+            indicated_kind: None,
+            channel: Channel::Cash,
+            idempotency_key: Uuid::now_v7().to_string(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn obligation_count(clerk: &Ctx) -> u64 {
+    let tx = TenantDb::begin(clerk).await.unwrap();
+    obligation::Entity::find().count(&*tx).await.unwrap()
+}
+
+async fn entry_count(clerk: &Ctx) -> u64 {
+    let tx = TenantDb::begin(clerk).await.unwrap();
+    ledger_entry::Entity::find().count(&*tx).await.unwrap()
+}
+
+/// Σ debits and Σ credits of the whole journal.
+async fn journal_sums(clerk: &Ctx) -> (i64, i64) {
+    let tx = TenantDb::begin(clerk).await.unwrap();
+    let lines = ledger_line::Entity::find().all(&*tx).await.unwrap();
+    (
+        lines.iter().map(|l| l.debit).sum(),
+        lines.iter().map(|l| l.credit).sum(),
+    )
+}
+
+async fn entry_with_key(clerk: &Ctx, key: &str) -> ledger_entry::Model {
+    let tx = TenantDb::begin(clerk).await.unwrap();
+    ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::IdempotencyKey.eq(key))
+        .one(&*tx)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn balance(f: &Fixture, clerk: &Ctx, p: &party::Model, on: &str) -> account::Balance {
+    account::load(&f.finance, clerk, Some(p.id))
+        .await
+        .unwrap()
+        .balance(&f.finance, date(on))
+}
+
+#[tokio::test]
+async fn arrears_as_of_a_day_with_interest_ordering_and_pages() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let a = person(&f, &clerk, "Anna Arrears", 1).await;
+    let b = person(&f, &clerk, "Bogdan Bit", 2).await;
+    let c = person(&f, &clerk, "Celina Całość", 3).await;
+    let d = person(&f, &clerk, "Dariusz Dalej", 4).await;
+    let e = person(&f, &clerk, "Ewa Na czas", 5).await;
+    // A: property tax 4,000 in four installments of 1,000 (17.03, 15.05, 15.09, 17.11).
+    assess_rule(&f, &clerk, &a, "property_tax_person", "4000").await;
+    // B: 500 due 30.04 and 500 due 30.06 (civil interest).
+    assess_explicit(
+        &f,
+        &clerk,
+        &b,
+        &[("2025-04-30", "500.00"), ("2025-06-30", "500.00")],
+    )
+    .await;
+    // C: 3,000 due 28.02 (civil interest).
+    assess_explicit(&f, &clerk, &c, &[("2025-02-28", "3000.00")]).await;
+    // D: not due yet.
+    assess_explicit(&f, &clerk, &d, &[("2025-12-31", "700.00")]).await;
+    // E: paid on time.
+    assess_explicit(&f, &clerk, &e, &[("2025-02-28", "100.00")]).await;
+    f.set_today("2025-02-20");
+    pay(&f, &clerk, &e, "100.00", "2025-02-20").await;
+    f.set_today("2025-05-21");
+
+    let list = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 50, 0)
+        .await
+        .unwrap();
+    assert_eq!(list.total.parties, 3);
+    assert_eq!(list.total.overdue, m("5500.00"));
+    let got: Vec<_> = list
+        .items
+        .iter()
+        .map(|i| (i.party.id, i.overdue, i.interest, i.oldest_due_date))
+        .collect();
+    // C: 3,000 from 01.03: 68 days at 11.25% (to 07.05) + 13 days at 10.75%
+    //   = (3000 × 11.25 × 68 + 3000 × 10.75 × 13) / 36500 = 2 714 250 / 36500 = 74.363… → 74.36.
+    // A: installment I, 1,000 from 18.03: 51 days at 14.5% + 13 days at 13.5%
+    //   = (739 500 + 175 500) / 36500 = 25.068… → 25 zł; installment II (due 15.05), 5 days at
+    //   13.5% = 1.849… → 2 zł, under the 8.70 threshold → 0. Total 25.
+    // B: 500 from 01.05: 7 days at 11.25% + 13 days at 10.75%
+    //   = (39 375 + 69 875) / 36500 = 2.993… → 2.99.
+    assert_eq!(
+        got,
+        vec![
+            (c.id, m("3000.00"), m("74.36"), date("2025-02-28")),
+            (a.id, m("2000.00"), m("25.00"), date("2025-03-17")),
+            (b.id, m("500.00"), m("2.99"), date("2025-04-30")),
+        ]
+    );
+    assert_eq!(list.items[0].party.name, "Celina Całość");
+    // The same interest as the party's account shows.
+    assert_eq!(
+        balance(&f, &clerk, &a, "2025-05-20").await.interest,
+        m("25.00")
+    );
+    assert_eq!(
+        balance(&f, &clerk, &c, "2025-05-20").await.interest,
+        m("74.36")
+    );
+
+    // Pages.
+    let first = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 2, 0)
+        .await
+        .unwrap();
+    let ids: Vec<_> = first.items.iter().map(|i| i.party.id).collect();
+    assert_eq!(ids, vec![c.id, a.id]);
+    assert_eq!(first.total.parties, 3);
+    let second = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 2, 2)
+        .await
+        .unwrap();
+    let ids: Vec<_> = second.items.iter().map(|i| i.party.id).collect();
+    assert_eq!(ids, vec![b.id]);
+    let past = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 2, 10)
+        .await
+        .unwrap();
+    assert!(past.items.is_empty());
+    assert_eq!(past.total.overdue, m("5500.00"));
+
+    // Earlier: on 01.03 only C is late (due 28.02); on the due day itself nobody is.
+    let early = arrears::arrears(&f.finance, &clerk, date("2025-03-01"), 50, 0)
+        .await
+        .unwrap();
+    assert_eq!(early.total.parties, 1);
+    assert_eq!(early.items[0].party.id, c.id);
+    let on_due = arrears::arrears(&f.finance, &clerk, date("2025-02-28"), 50, 0)
+        .await
+        .unwrap();
+    assert_eq!(on_due.total.parties, 0);
+    assert!(on_due.items.is_empty());
+
+    let e = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 501, 0)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        (ErrorCode::Validation, Some("limit"))
+    );
+    let e = arrears::arrears(
+        &f.finance,
+        &f.resident(wspolnota_core::AccountId::new()),
+        date("2025-05-20"),
+        50,
+        0,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+}
+
+const HEADER: &str = "party_number;kind;year;title;amount;due_dates;installment_amounts";
+
+#[tokio::test]
+async fn csv_import_creates_assessments_once() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let a = person(&f, &clerk, "Anna", 1).await;
+    let b = person(&f, &clerk, "Bartosz", 2).await;
+    let csv = format!(
+        "\u{feff}{HEADER}\r\n\
+         {};property_tax_person;2025;Decyzja 10/2025;1 234,50;;\r\n\
+         \r\n\
+         {};lease;2025;\"Umowa; dzierżawa \"\"5/2024\"\"\";600,00;2025-03-31|30.09.2025;300,00|300\r\n\
+         {};waste_fee;2025;Deklaracja;12,50\r\n",
+        a.number, b.number, b.number
+    );
+    let before = obligation_count(&clerk).await;
+    let out = import::import_assessments(&f.finance, &clerk, &csv)
+        .await
+        .unwrap();
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!((out.imported, out.skipped), (3, 0));
+    assert_eq!(obligation_count(&clerk).await, before + 3);
+
+    let tx = TenantDb::begin(&clerk).await.unwrap();
+    let obligations = obligation::Entity::find()
+        .filter(obligation::Column::PartyId.eq(b.id))
+        .all(&*tx)
+        .await
+        .unwrap();
+    let lease = obligations.iter().find(|o| o.kind_code == "lease").unwrap();
+    assert_eq!(lease.title, "Umowa; dzierżawa \"5/2024\"");
+    assert_eq!(lease.amount, 60_000);
+    let dues: Vec<_> = installment::Entity::find()
+        .filter(installment::Column::ObligationId.eq(lease.id))
+        .all(&*tx)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.due_date, i.amount))
+        .collect();
+    assert_eq!(
+        dues,
+        vec![(date("2025-03-31"), 30_000), (date("2025-09-30"), 30_000)]
+    );
+    let tax = obligation::Entity::find()
+        .filter(obligation::Column::PartyId.eq(a.id))
+        .one(&*tx)
+        .await
+        .unwrap()
+        .unwrap();
+    // Art. 63 § 1 OP: 1,234.50 → 1,235 zł, split by the kind's rule.
+    assert_eq!(tax.amount, 123_500);
+    let n = installment::Entity::find()
+        .filter(installment::Column::ObligationId.eq(tax.id))
+        .count(&*tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    // The row's key is on its journal entry.
+    let key = import::row_key(&csv, 2);
+    let entry = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::IdempotencyKey.eq(key.as_str()))
+        .one(&*tx)
+        .await
+        .unwrap();
+    assert!(entry.is_some());
+    drop(tx);
+    assert_eq!(
+        balance(&f, &clerk, &a, "2025-01-10").await.outstanding,
+        m("1235")
+    );
+
+    // The same file again: nothing new.
+    let entries = entry_count(&clerk).await;
+    let again = import::import_assessments(&f.finance, &clerk, &csv)
+        .await
+        .unwrap();
+    assert!(again.errors.is_empty());
+    assert_eq!((again.imported, again.skipped), (0, 3));
+    assert_eq!(obligation_count(&clerk).await, before + 3);
+    assert_eq!(entry_count(&clerk).await, entries);
+    let (debit, credit) = journal_sums(&clerk).await;
+    assert_eq!(debit, credit);
+
+    // An imported assessment can be corrected; importing the file again does not bring it back,
+    // nor does the same file saved with LF line ends.
+    let lease_entry = entry_with_key(&clerk, &import::row_key(&csv, 4)).await;
+    let c = corrections::correct_entry(&f.finance, &clerk, lease_entry.id, "umowa rozwiązana")
+        .await
+        .unwrap();
+    assert_eq!(c.obligation_id, Some(lease.id));
+    let lf = csv.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let again = import::import_assessments(&f.finance, &clerk, &lf)
+        .await
+        .unwrap();
+    assert_eq!((again.imported, again.skipped), (0, 3));
+    assert_eq!(obligation_count(&clerk).await, before + 3);
+}
+
+#[tokio::test]
+async fn csv_import_with_bad_rows_imports_nothing() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let a = person(&f, &clerk, "Anna", 1).await;
+    let n = a.number;
+    let csv = format!(
+        "{HEADER}\n\
+         {n};property_tax_person;2025;Dobra 1;1000;;\n\
+         {n};property_tax_person;2025;Zła kwota;dużo;;\n\
+         999;property_tax_person;2025;Nie ma strony;100;;\n\
+         {n};other_fee;2025;Dobra 2;50,00;2025-06-30;50,00\n\
+         {n};no_such_tax;2025;Zły rodzaj;100;;\n\
+         {n};other_fee;2025;Dobra 3;80,00;2025-06-30|2025-07-31;40,00|40,00\n"
+    );
+    let obligations = obligation_count(&clerk).await;
+    let entries = entry_count(&clerk).await;
+    let out = import::import_assessments(&f.finance, &clerk, &csv)
+        .await
+        .unwrap();
+    assert_eq!((out.imported, out.skipped), (0, 0));
+    let errors: Vec<_> = out
+        .errors
+        .iter()
+        .map(|e| (e.line, e.field.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        vec![(3, "amount"), (4, "party_number"), (6, "kind")],
+        "{:?}",
+        out.errors
+    );
+    assert!(out.errors[1].message.contains("999"));
+    assert_eq!(obligation_count(&clerk).await, obligations);
+    assert_eq!(entry_count(&clerk).await, entries);
+
+    // More shapes of errors, all reported at once.
+    let csv = format!(
+        "{HEADER}\n\
+         {n};lease;2025;Bez rat;100;;\n\
+         {n};other_fee;2025;Suma;100;2025-06-30|2025-07-31;40|40\n\
+         {n};other_fee;1999;;0;2025-06-30;\n\
+         {n};other_fee;2025;Za dużo pól;1;2025-06-30;1;extra\n"
+    );
+    let out = import::import_assessments(&f.finance, &clerk, &csv)
+        .await
+        .unwrap();
+    let errors: Vec<_> = out
+        .errors
+        .iter()
+        .map(|e| (e.line, e.field.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            (2, "due_dates"),
+            (3, "installment_amounts"),
+            (4, "year"),
+            (4, "title"),
+            (4, "amount"),
+            (4, "installment_amounts"),
+            (5, "row"),
+        ],
+        "{:?}",
+        out.errors
+    );
+    assert_eq!(obligation_count(&clerk).await, obligations);
+
+    // A header without a required column.
+    let out = import::import_assessments(
+        &f.finance,
+        &clerk,
+        "party_number;kind;year;title\n1;x;2025;t\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(
+        (out.errors[0].line, out.errors[0].field.as_str()),
+        (1, "amount")
+    );
+
+    let e = import::import_assessments(
+        &f.finance,
+        &f.resident(wspolnota_core::AccountId::new()),
+        &csv,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+}
+
+/// Sums of a CSV export's rows, and its trailer's figures.
+fn csv_sums(content: &str) -> ((usize, Money, Money), (usize, Money, Money)) {
+    let mut lines: Vec<&str> = content.lines().collect();
+    assert_eq!(
+        lines.remove(0),
+        "entry_id;date;description;account;party_number;debit;credit"
+    );
+    let trailer: Vec<&str> = lines.pop().unwrap().split(';').collect();
+    assert_eq!(trailer[0], "CONTROL");
+    let (mut debit, mut credit) = (Money::ZERO, Money::ZERO);
+    for l in &lines {
+        // Descriptions here hold no `;`.
+        let cols: Vec<&str> = l.split(';').collect();
+        assert_eq!(cols.len(), 7, "{l}");
+        debit += m(cols[5]);
+        credit += m(cols[6]);
+    }
+    (
+        (lines.len(), debit, credit),
+        (trailer[2].parse().unwrap(), m(trailer[5]), m(trailer[6])),
+    )
+}
+
+/// The text of every element named `name` (local name) in `xml`.
+fn xml_values(xml: &str, name: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut out = Vec::new();
+    let mut inside = false;
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => inside = AsRef::<str>::as_ref(&e.local_name()) == name,
+            Event::Text(t) if inside => {
+                out.push(t.xml10_content().into_owned());
+                inside = false;
+            }
+            Event::End(_) => inside = false,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn sum(values: &[String]) -> Money {
+    values.iter().map(|v| m(v)).sum()
+}
+
+#[tokio::test]
+async fn journal_export_control_sums() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let a = person(&f, &clerk, "Anna <&> \"Cudzysłów\"", 1).await;
+    let b = person(&f, &clerk, "Bartosz", 2).await;
+    assess_rule(&f, &clerk, &a, "property_tax_person", "4000").await;
+    assess_explicit(&f, &clerk, &b, &[("2025-02-28", "300.00")]).await;
+    f.set_today("2025-05-20");
+    // Late: interest is charged and paid in the same entry.
+    pay(&f, &clerk, &a, "1500.00", "2025-05-19").await;
+    pay(&f, &clerk, &b, "400.00", "2025-05-20").await;
+    // Outside the period.
+    f.set_today("2025-07-01");
+    pay(&f, &clerk, &b, "10.00", "2025-07-01").await;
+
+    let xml = export::journal_export(&clerk, date("2025-01-01"), date("2025-06-30"), Format::Xml)
+        .await
+        .unwrap();
+    let csv = export::journal_export(&clerk, date("2025-01-01"), date("2025-06-30"), Format::Csv)
+        .await
+        .unwrap();
+    assert_eq!(xml.entries, 4);
+    assert_eq!(
+        (xml.lines, xml.debit_total, xml.credit_total),
+        (csv.lines, csv.debit_total, csv.credit_total)
+    );
+    assert_eq!(xml.debit_total, xml.credit_total);
+    // 4,000 + 300 assessed, 1,500 + 400 paid, the interest charged (Wn 221 / Ma 720-90).
+    let interest = xml.debit_total - m("6200.00");
+    assert!(interest.is_positive() && interest < m("100"), "{interest}");
+
+    // CSV: the rows add up to the trailer and to the result.
+    let ((rows, debit, credit), (t_rows, t_debit, t_credit)) = csv_sums(&csv.content);
+    assert_eq!((rows, debit, credit), (t_rows, t_debit, t_credit));
+    assert_eq!(
+        (rows, debit, credit),
+        (csv.lines, csv.debit_total, csv.credit_total)
+    );
+    assert!(csv.content.contains(&format!(";{};", a.number)));
+
+    // XML: well formed, in the JPK_KR namespace, controls equal to the rows.
+    let content = &xml.content;
+    assert!(content.contains("xmlns=\"http://jpk.mf.gov.pl/wzor/2016/03/09/03091/\""));
+    assert_eq!(xml_values(content, "KodFormularza"), vec!["JPK_KR"]);
+    assert_eq!(xml_values(content, "DataOd"), vec!["2025-01-01"]);
+    assert_eq!(xml_values(content, "DataDo"), vec!["2025-06-30"]);
+    assert_eq!(xml_values(content, "NIP"), vec!["9222697472"]);
+    assert_eq!(xml_values(content, "PelnaNazwa"), vec!["Miasto Zamość"]);
+    assert_eq!(xml_values(content, "DomyslnyKodWaluty"), vec!["PLN"]);
+    let operations = xml_values(content, "DziennikKwotaOperacji");
+    assert_eq!(operations.len(), 4);
+    assert_eq!(xml_values(content, "LiczbaWierszyDziennika"), vec!["4"]);
+    let suma_operacji = xml_values(content, "SumaKwotOperacji");
+    assert_eq!(m(&suma_operacji[0]), sum(&operations));
+    assert_eq!(sum(&operations), xml.debit_total);
+    let wn = xml_values(content, "KwotaWinien");
+    let ma = xml_values(content, "KwotaMa");
+    assert_eq!(wn.len(), xml.lines);
+    assert_eq!(ma.len(), xml.lines);
+    assert_eq!(
+        xml_values(content, "LiczbaWierszyKontoZapisj"),
+        vec![xml.lines.to_string()]
+    );
+    assert_eq!(m(&xml_values(content, "SumaWinien")[0]), sum(&wn));
+    assert_eq!(m(&xml_values(content, "SumaMa")[0]), sum(&ma));
+    assert_eq!(sum(&wn), xml.debit_total);
+    assert_eq!(sum(&ma), xml.credit_total);
+    // Amounts: two decimals and a dot.
+    assert!(wn.iter().chain(&ma).all(|v| {
+        let (int, frac) = v.split_once('.').unwrap();
+        !int.is_empty() && frac.len() == 2
+    }));
+    // Each line names its account on one side and `null` on the other.
+    let codes_wn = xml_values(content, "KodKontaWinien");
+    let codes_ma = xml_values(content, "KodKontaMa");
+    assert!(
+        codes_wn
+            .iter()
+            .zip(&codes_ma)
+            .all(|(w, m)| (w == "null") != (m == "null"))
+    );
+
+    // An empty period still balances; the period must not end before it starts.
+    let empty = export::journal_export(&clerk, date("2024-01-01"), date("2024-12-31"), Format::Xml)
+        .await
+        .unwrap();
+    assert_eq!((empty.entries, empty.lines), (0, 0));
+    assert_eq!(xml_values(&empty.content, "SumaWinien"), vec!["0.00"]);
+    let e = export::journal_export(&clerk, date("2025-02-01"), date("2025-01-01"), Format::Csv)
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.field()), (ErrorCode::Validation, Some("to")));
+    let e = export::journal_export(
+        &f.resident(wspolnota_core::AccountId::new()),
+        date("2025-01-01"),
+        date("2025-06-30"),
+        Format::Csv,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+}
+
+#[tokio::test]
+async fn correcting_an_assessment_cancels_it_and_keeps_what_was_paid() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, "Anna", 1).await;
+    let before = balance(&f, &clerk, &p, "2025-02-01").await;
+    assert_eq!(before.outstanding, Money::ZERO);
+    let assessed = assess_explicit(
+        &f,
+        &clerk,
+        &p,
+        &[("2025-03-31", "600.00"), ("2025-06-30", "400.00")],
+    )
+    .await;
+    f.set_today("2025-02-01");
+    pay(&f, &clerk, &p, "700.00", "2025-02-01").await;
+    assert_eq!(
+        balance(&f, &clerk, &p, "2025-02-01").await.outstanding,
+        m("300.00")
+    );
+
+    let entry = entry_with_key(&clerk, &format!("assessment:{}", assessed.obligation.id)).await;
+    let e = corrections::correct_entry(&f.finance, &clerk, entry.id, "  ")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        (ErrorCode::Validation, Some("reason"))
+    );
+    let c = corrections::correct_entry(&f.finance, &clerk, entry.id, "decyzja uchylona")
+        .await
+        .unwrap();
+    assert_eq!(c.kind, CorrectedKind::Assessment);
+    assert_eq!(c.obligation_id, Some(assessed.obligation.id));
+
+    // Nothing owed any more; the 700 paid is the party's overpayment.
+    let after = balance(&f, &clerk, &p, "2025-02-01").await;
+    assert_eq!(after.outstanding, Money::ZERO);
+    assert_eq!(after.overdue, Money::ZERO);
+    assert_eq!(after.overpayment, m("700.00"));
+    let (debit, credit) = journal_sums(&clerk).await;
+    assert_eq!(debit, credit);
+    let tx = TenantDb::begin(&clerk).await.unwrap();
+    let ob = obligation::Entity::find_by_id(assessed.obligation.id)
+        .one(&*tx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ob.status, "cancelled");
+    // The obligation's receivable (221-07) and revenue (720-07) are back to zero.
+    let lines = ledger_line::Entity::find()
+        .filter(ledger_line::Column::ObligationId.eq(ob.id))
+        .all(&*tx)
+        .await
+        .unwrap();
+    for account in ["221-07", "720-07"] {
+        let net: i64 = lines
+            .iter()
+            .filter(|l| l.account == account)
+            .map(|l| l.debit - l.credit)
+            .sum();
+        assert_eq!(net, 0, "{account}");
+    }
+    let reversal = ledger_entry::Entity::find_by_id(c.reversal_id)
+        .one(&*tx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reversal.reverses, Some(entry.id));
+    drop(tx);
+
+    // Once only; a reversal, a settlement or an unknown entry cannot be corrected.
+    let e = corrections::correct_entry(&f.finance, &clerk, entry.id, "znowu")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    for id in [c.reversal_id, c.settlement_id.unwrap(), Uuid::now_v7()] {
+        let e = corrections::correct_entry(&f.finance, &clerk, id, "nie")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.field()),
+            (ErrorCode::Validation, Some("entryId"))
+        );
+    }
+    // The payment now went to a cancelled obligation: it cannot be undone.
+    let tx = TenantDb::begin(&clerk).await.unwrap();
+    let payment_entry = ledger_entry::Entity::find()
+        .all(&*tx)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.idempotency_key.starts_with("payment:"))
+        .unwrap();
+    drop(tx);
+    let e = corrections::correct_entry(&f.finance, &clerk, payment_entry.id, "pomyłka")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        (ErrorCode::Validation, Some("entryId"))
+    );
+
+    let e = corrections::correct_entry(
+        &f.finance,
+        &f.resident(wspolnota_core::AccountId::new()),
+        entry.id,
+        "x",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+}
+
+#[tokio::test]
+async fn correcting_an_adjusted_assessment_takes_the_adjustment_off_too() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, "Anna", 1).await;
+    let assessed = assess_rule(&f, &clerk, &p, "property_tax_person", "4000").await;
+    assess::adjust(
+        &f.finance,
+        &clerk,
+        assessed.obligation.id,
+        m("4400"),
+        "korekta deklaracji",
+    )
+    .await
+    .unwrap();
+    pay(&f, &clerk, &p, "1000.00", "2025-01-10").await;
+    let entry = entry_with_key(&clerk, &format!("assessment:{}", assessed.obligation.id)).await;
+    corrections::correct_entry(&f.finance, &clerk, entry.id, "uchylona")
+        .await
+        .unwrap();
+    let after = balance(&f, &clerk, &p, "2025-01-10").await;
+    assert_eq!(after.outstanding, Money::ZERO);
+    assert_eq!(after.overpayment, m("1000.00"));
+    let (debit, credit) = journal_sums(&clerk).await;
+    assert_eq!(debit, credit);
+    let tx = TenantDb::begin(&clerk).await.unwrap();
+    let lines = ledger_line::Entity::find()
+        .filter(ledger_line::Column::ObligationId.eq(assessed.obligation.id))
+        .all(&*tx)
+        .await
+        .unwrap();
+    for account in ["221-01", "720-01"] {
+        let net: i64 = lines
+            .iter()
+            .filter(|l| l.account == account)
+            .map(|l| l.debit - l.credit)
+            .sum();
+        assert_eq!(net, 0, "{account}");
+    }
+}
+
+#[tokio::test]
+async fn correcting_a_payment_restores_the_installments() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, "Anna", 1).await;
+    assess_rule(&f, &clerk, &p, "property_tax_person", "4000").await;
+    f.set_today("2025-05-20");
+    let before = balance(&f, &clerk, &p, "2025-05-20").await;
+    assert_eq!(before.outstanding, m("4000"));
+    // Late for installment I: interest is paid too; 500 more than everything owed.
+    let paid = pay(&f, &clerk, &p, "4525.00", "2025-05-20").await;
+    assert!(paid.payment.overpayment > 0);
+    let mid = balance(&f, &clerk, &p, "2025-05-20").await;
+    assert_eq!(mid.outstanding, Money::ZERO);
+    assert!(mid.overpayment.is_positive());
+
+    let c = corrections::correct_entry(&f.finance, &clerk, paid.payment.entry_id, "zwrot czeku")
+        .await
+        .unwrap();
+    assert_eq!(c.kind, CorrectedKind::Payment);
+    assert_eq!(c.payment_id, Some(paid.payment.id));
+    let after = balance(&f, &clerk, &p, "2025-05-20").await;
+    assert_eq!(after.outstanding, before.outstanding);
+    assert_eq!(after.overdue, before.overdue);
+    assert_eq!(after.interest, before.interest);
+    assert_eq!(after.overpayment, Money::ZERO);
+    let (debit, credit) = journal_sums(&clerk).await;
+    assert_eq!(debit, credit);
+    let tx = TenantDb::begin(&clerk).await.unwrap();
+    let open: Vec<_> = installment::Entity::find()
+        .filter(installment::Column::PartyId.eq(p.id))
+        .all(&*tx)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.outstanding, i.paid_on))
+        .collect();
+    assert_eq!(open, vec![(100_000, None); 4]);
+    drop(tx);
+    let e = corrections::correct_entry(&f.finance, &clerk, paid.payment.entry_id, "znowu")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+}
+
+#[tokio::test]
+async fn a_payment_whose_overpayment_was_used_cannot_be_corrected() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = person(&f, &clerk, "Anna", 1).await;
+    assess_explicit(&f, &clerk, &p, &[("2025-03-31", "100.00")]).await;
+    let paid = pay(&f, &clerk, &p, "150.00", "2025-01-10").await;
+    assert_eq!(paid.payment.overpayment, 5_000);
+    // A new assessment takes the overpayment (art. 76 OP).
+    assess_explicit(&f, &clerk, &p, &[("2025-04-30", "80.00")]).await;
+    assert_eq!(
+        balance(&f, &clerk, &p, "2025-01-10").await.overpayment,
+        Money::ZERO
+    );
+    let e = corrections::correct_entry(&f.finance, &clerk, paid.payment.entry_id, "pomyłka")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        (ErrorCode::Validation, Some("entryId"))
+    );
+    let (debit, credit) = journal_sums(&clerk).await;
+    assert_eq!(debit, credit);
+}
