@@ -1,0 +1,426 @@
+//! Parties and access through the service: validation naming the field, duplicates,
+//! virtual accounts, access codes (issue, redeem, wrong, reused, rate-limited), linking by
+//! verified PESEL, residents confined to their own parties, and clerk search.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::Fixture;
+use wspolnota_core::value::{Nrb, Pesel};
+use wspolnota_core::{AccountId, Ctx, ErrorCode, TenantDb};
+use wspolnota_finance::entity::party;
+use wspolnota_finance::service::account;
+use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
+
+fn pesel(serial: u32) -> String {
+    let first10 = format!("850101{serial:04}");
+    format!("{first10}{}", Pesel::check_digit(&first10).unwrap())
+}
+
+/// A valid NIP: nine digits and the weighted mod-11 check digit (remainder 10 skipped).
+fn nip(seed: u32) -> String {
+    const W: [u32; 9] = [6, 5, 7, 2, 3, 4, 5, 6, 7];
+    (seed..)
+        .map(|s| format!("{:09}", 526_000_000 + s))
+        .find_map(|nine| {
+            let sum: u32 = nine
+                .bytes()
+                .zip(W)
+                .map(|(b, w)| u32::from(b - b'0') * w)
+                .sum();
+            (sum % 11 != 10).then(|| format!("{nine}{}", sum % 11))
+        })
+        .unwrap()
+}
+
+fn person_input(name: &str, serial: u32) -> NewParty {
+    NewParty {
+        kind: PartyKind::Person,
+        name: name.into(),
+        pesel: Some(pesel(serial)),
+        nip: None,
+        regon: None,
+        krs: None,
+        address: AddressInput {
+            street: Some("Rynek Wielki 1".into()),
+            postal_code: Some("22-400".into()),
+            city: Some("Zamość".into()),
+        },
+        email: None,
+        phone: None,
+    }
+}
+
+fn firm_input(name: &str, nip: &str) -> NewParty {
+    NewParty {
+        kind: PartyKind::Organisation,
+        name: name.into(),
+        pesel: None,
+        nip: Some(nip.into()),
+        regon: None,
+        krs: None,
+        address: AddressInput::default(),
+        email: None,
+        phone: None,
+    }
+}
+
+async fn create(f: &Fixture, clerk: &Ctx, input: NewParty) -> party::Model {
+    parties::create_party(&f.finance, clerk, input)
+        .await
+        .unwrap()
+}
+
+/// Issues an access code the way the GraphQL mutation does: in a tenant transaction.
+async fn issue_code(clerk: &Ctx, party: uuid::Uuid) -> String {
+    let tx = TenantDb::begin(clerk).await.unwrap();
+    let code = parties::issue_access_code(&*tx, clerk, party, 365)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    code
+}
+
+#[tokio::test]
+async fn create_party_validation_errors_name_the_field() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let cases: Vec<(NewParty, &str)> = vec![
+        (
+            // Last digit off by one: the checksum fails.
+            NewParty {
+                pesel: Some("44051401358".into()),
+                ..person_input("Jan Kowalski", 1)
+            },
+            "pesel",
+        ),
+        (
+            // 6·1+5·2+7·3+2·4+3·5+4·6+5·7+6·8+7·9 = 230, 230 mod 11 = 10: never valid.
+            firm_input("Firma", "1234567890"),
+            "nip",
+        ),
+        (
+            NewParty {
+                address: AddressInput {
+                    postal_code: Some("22400".into()),
+                    ..AddressInput::default()
+                },
+                ..person_input("Jan Kowalski", 1)
+            },
+            "address.postalCode",
+        ),
+    ];
+    for (input, field) in cases {
+        let e = parties::create_party(&f.finance, &clerk, input)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Validation, "{field}");
+        assert_eq!(e.field(), Some(field));
+    }
+    // Nothing was created by the failed attempts: the next party is number 1.
+    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    assert_eq!(p.number, 1);
+}
+
+#[tokio::test]
+async fn duplicate_pesel_is_a_conflict() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    create(&f, &clerk, person_input("Jan Kowalski", 7)).await;
+    let e = parties::create_party(&f.finance, &clerk, person_input("Jan Kowalski (2)", 7))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+}
+
+#[tokio::test]
+async fn virtual_accounts_are_valid_nrbs_for_kinds_that_want_them() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    create(&f, &clerk, person_input("Anna Nowak", 1)).await;
+    let p = create(&f, &clerk, person_input("Jan Kowalski", 2)).await;
+    assert_eq!(p.number, 2);
+    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
+    let mut got: Vec<(String, String)> = data
+        .virtual_accounts
+        .iter()
+        .map(|v| {
+            let nrb = Nrb::parse(&v.nrb).unwrap();
+            assert_eq!(nrb.as_str(), v.nrb);
+            assert_eq!(nrb.settlement_number(), "10205356");
+            (v.kind_code.clone(), nrb.client_part().to_owned())
+        })
+        .collect();
+    got.sort();
+    // zamosc.toml: kinds 1 property_tax_person, 2 property_tax_organisation, 3 transport_tax
+    // and 6 waste_fee have virtual_account = true (4 usufruct, 5 lease, 7 other do not).
+    // Client part: prefix "66" + kind number (2 digits) + party number (12 digits).
+    assert_eq!(
+        got,
+        vec![
+            (
+                "property_tax_organisation".into(),
+                "6602000000000002".into()
+            ),
+            ("property_tax_person".into(), "6601000000000002".into()),
+            ("transport_tax".into(), "6603000000000002".into()),
+            ("waste_fee".into(), "6606000000000002".into()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn access_code_links_the_resident() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let code = issue_code(&clerk, p.id).await;
+    assert_eq!(code.len(), 10);
+    let resident = f.resident(AccountId::new());
+    // Not linked yet: the account page has no party.
+    let e = account::load(&f.finance, &resident, None)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+    let linked = parties::redeem_access_code(&resident, p.number, &code)
+        .await
+        .unwrap();
+    assert_eq!(linked.id, p.id);
+    let data = account::load(&f.finance, &resident, None).await.unwrap();
+    assert_eq!(data.party.id, p.id);
+}
+
+#[tokio::test]
+async fn wrong_access_code_is_a_validation_error() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let code = issue_code(&clerk, p.id).await;
+    // Same length and alphabet, first character changed.
+    let rest: String = code.chars().skip(1).collect();
+    let wrong = if code.starts_with('A') {
+        format!("B{rest}")
+    } else {
+        format!("A{rest}")
+    };
+    let resident = f.resident(AccountId::new());
+    let e = parties::redeem_access_code(&resident, p.number, &wrong)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert_eq!(e.field(), Some("code"));
+    // The right code on the wrong party number is just as wrong.
+    let other = create(&f, &clerk, person_input("Anna Nowak", 2)).await;
+    let e = parties::redeem_access_code(&resident, other.number, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field(), Some("code"));
+    assert!(account::load(&f.finance, &resident, None).await.is_err());
+}
+
+#[tokio::test]
+async fn used_access_code_cannot_be_reused() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let code = issue_code(&clerk, p.id).await;
+    let first = f.resident(AccountId::new());
+    parties::redeem_access_code(&first, p.number, &code)
+        .await
+        .unwrap();
+    let second = f.resident(AccountId::new());
+    let e = parties::redeem_access_code(&second, p.number, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert_eq!(e.field(), Some("code"));
+    assert_eq!(
+        account::load(&f.finance, &second, None)
+            .await
+            .err()
+            .unwrap()
+            .code(),
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn more_than_10_access_code_attempts_are_rate_limited() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let code = issue_code(&clerk, p.id).await;
+    // One context = one account and one key-value store, as consecutive requests would share.
+    let resident = f.resident(AccountId::new());
+    for attempt in 1..=10 {
+        let e = parties::redeem_access_code(&resident, p.number, "WRONGCODE9")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Validation, "attempt {attempt}");
+    }
+    // The 11th attempt is refused before the code is even checked, the right code too.
+    let e = parties::redeem_access_code(&resident, p.number, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RateLimited);
+    assert!(account::load(&f.finance, &resident, None).await.is_err());
+}
+
+#[tokio::test]
+async fn verified_pesel_links_the_account_by_hmac() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    create(&f, &clerk, person_input("Anna Nowak", 2)).await;
+    let resident = f.resident(AccountId::new());
+    let hmac = f
+        .finance
+        .pesel_hmac(&Pesel::parse(&pesel(1)).unwrap())
+        .unwrap();
+    assert_eq!(parties::link_verified(&resident, &hmac).await.unwrap(), 1);
+    let data = account::load(&f.finance, &resident, None).await.unwrap();
+    assert_eq!(data.party.id, p.id);
+    // Already linked: nothing new. A PESEL no party has: nothing.
+    assert_eq!(parties::link_verified(&resident, &hmac).await.unwrap(), 0);
+    let stranger = f.resident(AccountId::new());
+    let other = f
+        .finance
+        .pesel_hmac(&Pesel::parse(&pesel(3)).unwrap())
+        .unwrap();
+    assert_eq!(parties::link_verified(&stranger, &other).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn resident_cannot_load_another_partys_account() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let mine = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let theirs = create(&f, &clerk, person_input("Anna Nowak", 2)).await;
+    let resident = f.resident(AccountId::new());
+    let hmac = f
+        .finance
+        .pesel_hmac(&Pesel::parse(&pesel(1)).unwrap())
+        .unwrap();
+    parties::link_verified(&resident, &hmac).await.unwrap();
+    assert_eq!(
+        account::load(&f.finance, &resident, Some(mine.id))
+            .await
+            .unwrap()
+            .party
+            .id,
+        mine.id
+    );
+    let e = account::load(&f.finance, &resident, Some(theirs.id))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+    // A clerk may load either.
+    assert!(
+        account::load(&f.finance, &clerk, Some(theirs.id))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn clerk_search_finds_by_name_pesel_nip_number_and_virtual_account() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let jan = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let anna = create(&f, &clerk, person_input("Anna Nowak", 2)).await;
+    let firm_nip = nip(17);
+    let firm = create(&f, &clerk, firm_input("Hetman Sp. z o.o.", &firm_nip)).await;
+    let ids = |v: Vec<party::Model>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
+
+    // Name fragment, case-insensitive.
+    assert_eq!(
+        ids(parties::search(&clerk, "kowal", 20).await.unwrap()),
+        vec![jan.id]
+    );
+    assert_eq!(
+        ids(parties::search(&clerk, "NOWAK", 20).await.unwrap()),
+        vec![anna.id]
+    );
+    // PESEL.
+    assert_eq!(
+        ids(parties::search(&clerk, &pesel(2), 20).await.unwrap()),
+        vec![anna.id]
+    );
+    // NIP, also written with dashes.
+    let dashed = format!(
+        "{}-{}-{}-{}",
+        &firm_nip[..3],
+        &firm_nip[3..6],
+        &firm_nip[6..8],
+        &firm_nip[8..]
+    );
+    assert_eq!(
+        ids(parties::search(&clerk, &firm_nip, 20).await.unwrap()),
+        vec![firm.id]
+    );
+    assert_eq!(
+        ids(parties::search(&clerk, &dashed, 20).await.unwrap()),
+        vec![firm.id]
+    );
+    // Party number.
+    assert_eq!(
+        ids(parties::search(&clerk, "3", 20).await.unwrap()),
+        vec![firm.id]
+    );
+    // Virtual account number (any form with spaces).
+    let va = account::load(&f.finance, &clerk, Some(anna.id))
+        .await
+        .unwrap()
+        .virtual_accounts[0]
+        .nrb
+        .clone();
+    let spaced = Nrb::parse(&va).unwrap().to_string();
+    assert_eq!(
+        ids(parties::search(&clerk, &spaced, 20).await.unwrap()),
+        vec![anna.id]
+    );
+    // Residents may not search.
+    let e = parties::search(&f.resident(AccountId::new()), "kowal", 20)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+}
+
+#[tokio::test]
+async fn clerk_search_finds_polish_names_typed_as_stored() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = create(&f, &clerk, person_input("Łukasz Żółkiewski", 1)).await;
+    // The name exactly as stored, and its lower-case form, must both find the party.
+    for q in ["Łukasz Żółkiewski", "Żółkiewski", "łukasz żółkiewski"] {
+        let found = parties::search(&clerk, q, 20).await.unwrap();
+        assert_eq!(
+            found.iter().map(|p| p.id).collect::<Vec<_>>(),
+            vec![p.id],
+            "query {q:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn expired_access_code_is_refused() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    // Issued at noon 10.01.2025, valid 365 days: until noon 10.01.2026 (exclusive).
+    let code = issue_code(&clerk, p.id).await;
+    f.set_today("2026-01-10");
+    let resident = f.resident(AccountId::new());
+    let e = parties::redeem_access_code(&resident, p.number, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert_eq!(e.field(), Some("code"));
+    // A day earlier it would still have worked.
+    f.set_today("2026-01-09");
+    parties::redeem_access_code(&resident, p.number, &code)
+        .await
+        .unwrap();
+}
