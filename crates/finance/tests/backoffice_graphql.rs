@@ -7,7 +7,7 @@ mod support;
 use async_graphql::{EmptySubscription, Request, Response, Schema, Value};
 use serde_json::json;
 use support::Fixture;
-use wspolnota_core::{AccountId, Actor, Ctx, Role, Roles};
+use wspolnota_core::{AccountId, Ctx};
 use wspolnota_finance::{FinanceMutationRoot, FinanceQueryRoot};
 
 type FinanceSchema = Schema<FinanceQueryRoot, FinanceMutationRoot, EmptySubscription>;
@@ -38,14 +38,6 @@ fn error(res: &Response) -> (String, Option<String>) {
     (text("code").unwrap_or_default(), text("field"))
 }
 
-fn admin(f: &Fixture) -> Ctx {
-    f.ctx(Actor::Account {
-        id: AccountId::new(),
-        roles: Roles::new(vec![Role::TenantAdmin]),
-        session: uuid::Uuid::now_v7().to_string(),
-    })
-}
-
 const ADD_WASTE_2026: &str = r#"mutation { finance { addFeeKindVersion(input: {
     code: "waste_fee", name: "Opłata za gospodarowanie odpadami (uchwała 2025)",
     validFrom: "2026-01-01",
@@ -58,7 +50,7 @@ const ADD_WASTE_2026: &str = r#"mutation { finance { addFeeKindVersion(input: {
 async fn catalogue_versions_are_added_by_the_tenant_admin() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let s = schema(&f);
-    let admin = admin(&f);
+    let admin = f.admin();
 
     let added = data(run(&s, &admin, ADD_WASTE_2026).await);
     let added = &added["finance"]["addFeeKindVersion"];

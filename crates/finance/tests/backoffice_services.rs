@@ -5,78 +5,18 @@
 mod support;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use support::{Fixture, date};
+use support::{
+    Fixture, assess, balance, counts, date, entry_with_key, installments_of, journal_sums, m,
+    named_person, net, obligation_lines, pay, zamosc_with_person,
+};
 use uuid::Uuid;
-use wspolnota_core::{Ctx, ErrorCode, Money, TenantDb};
-use wspolnota_finance::entity::{installment, ledger_entry, ledger_line, obligation, party};
-use wspolnota_finance::service::account;
-use wspolnota_finance::service::arrears;
+use wspolnota_core::{AccountId, AppResult, Ctx, ErrorCode, Money};
+use wspolnota_finance::entity::{installment, ledger_entry, obligation, party};
+use wspolnota_finance::service::arrears::{self, ArrearsList};
 use wspolnota_finance::service::assess::{self, Assessed, NewAssessment};
 use wspolnota_finance::service::corrections::{self, CorrectedKind};
-use wspolnota_finance::service::export::{self, Format};
-use wspolnota_finance::service::import;
-use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
-use wspolnota_finance::service::payments::{self, Channel, NewPayment, Recorded};
-
-fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
-}
-
-/// A valid PESEL of someone born on 14 May 1944 with the given serial number.
-fn pesel(serial: u32) -> String {
-    let base = format!("440514{serial:04}");
-    let weights = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
-    let sum: u32 = base
-        .chars()
-        .zip(weights)
-        .map(|(c, w)| c.to_digit(10).unwrap() * w)
-        .sum();
-    format!("{base}{}", (10 - sum % 10) % 10)
-}
-
-async fn person(f: &Fixture, clerk: &Ctx, name: &str, serial: u32) -> party::Model {
-    parties::create_party(
-        &f.finance,
-        clerk,
-        NewParty {
-            kind: PartyKind::Person,
-            name: name.into(),
-            pesel: Some(pesel(serial)),
-            nip: None,
-            regon: None,
-            krs: None,
-            address: AddressInput::default(),
-            email: None,
-            phone: None,
-        },
-    )
-    .await
-    .unwrap()
-}
-
-async fn assess_rule(
-    f: &Fixture,
-    clerk: &Ctx,
-    p: &party::Model,
-    kind: &str,
-    amount: &str,
-) -> Assessed {
-    assess::assess(
-        &f.finance,
-        clerk,
-        NewAssessment {
-            party_id: p.id,
-            kind: kind.into(),
-            year: 2025,
-            title: format!("{kind} {amount}"),
-            amount: m(amount),
-            installments: None,
-            key: None,
-        },
-    )
-    .await
-    .unwrap()
-}
+use wspolnota_finance::service::export::{self, Format, JournalExport};
+use wspolnota_finance::service::import::{self, ImportOutcome};
 
 /// `other_fee` (civil interest, explicit schedule).
 async fn assess_explicit(
@@ -104,73 +44,84 @@ async fn assess_explicit(
     .unwrap()
 }
 
-async fn pay(f: &Fixture, clerk: &Ctx, p: &party::Model, amount: &str, on: &str) -> Recorded {
-    payments::record_payment(
-        &f.finance,
-        clerk,
-        NewPayment {
-            party_id: p.id,
-            amount: m(amount),
-            paid_on: date(on),
-            title: "wpłata".into(),
-            installment_ids: vec![],
-            indicated_kind: None,
-            channel: Channel::Cash,
-            idempotency_key: Uuid::now_v7().to_string(),
-        },
-    )
-    .await
-    .unwrap()
+/// Property tax 2025 of 4,000 in four installments of 1,000 (17.03, 15.05, 15.09, 17.11).
+async fn assess_4000(f: &Fixture, clerk: &Ctx, p: &party::Model) -> Assessed {
+    assess(f, clerk, p.id, "property_tax_person", 2025, "4000", None).await
 }
 
-async fn obligation_count(clerk: &Ctx) -> u64 {
-    let tx = TenantDb::begin(clerk).await.unwrap();
-    obligation::Entity::find().count(&*tx).await.unwrap()
+/// The journal entry of an assessment.
+async fn assessment_entry(f: &Fixture, a: &Assessed) -> ledger_entry::Model {
+    entry_with_key(f, &format!("assessment:{}", a.obligation.id)).await
 }
 
-async fn entry_count(clerk: &Ctx) -> u64 {
-    let tx = TenantDb::begin(clerk).await.unwrap();
-    ledger_entry::Entity::find().count(&*tx).await.unwrap()
+async fn obligation_count(f: &Fixture) -> u64 {
+    f.with_tx(async |tx| obligation::Entity::find().count(tx).await.unwrap())
+        .await
 }
 
-/// Σ debits and Σ credits of the whole journal.
-async fn journal_sums(clerk: &Ctx) -> (i64, i64) {
-    let tx = TenantDb::begin(clerk).await.unwrap();
-    let lines = ledger_line::Entity::find().all(&*tx).await.unwrap();
-    (
-        lines.iter().map(|l| l.debit).sum(),
-        lines.iter().map(|l| l.credit).sum(),
-    )
+async fn assert_journal_balances(f: &Fixture) {
+    let (debit, credit) = journal_sums(f).await;
+    assert_eq!(debit, credit);
 }
 
-async fn entry_with_key(clerk: &Ctx, key: &str) -> ledger_entry::Model {
-    let tx = TenantDb::begin(clerk).await.unwrap();
-    ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::IdempotencyKey.eq(key))
-        .one(&*tx)
+/// Asserts that the obligation's lines on each of `accounts` net to zero.
+async fn assert_cleared(f: &Fixture, obligation: Uuid, accounts: [&str; 2]) {
+    let lines = obligation_lines(f, obligation).await;
+    for account in accounts {
+        assert_eq!(net(&lines, account), 0, "{account}");
+    }
+}
+
+async fn arrears(
+    f: &Fixture,
+    ctx: &Ctx,
+    as_of: &str,
+    limit: u64,
+    offset: u64,
+) -> AppResult<ArrearsList> {
+    arrears::arrears(&f.finance, ctx, date(as_of), limit, offset).await
+}
+
+async fn import(f: &Fixture, clerk: &Ctx, csv: &str) -> ImportOutcome {
+    import::import_assessments(&f.finance, clerk, csv)
         .await
         .unwrap()
-        .unwrap()
 }
 
-async fn balance(f: &Fixture, clerk: &Ctx, p: &party::Model, on: &str) -> account::Balance {
-    account::load(&f.finance, clerk, Some(p.id))
+/// (line, field) of each reported import error.
+fn error_fields(out: &ImportOutcome) -> Vec<(usize, &str)> {
+    out.errors
+        .iter()
+        .map(|e| (e.line, e.field.as_str()))
+        .collect()
+}
+
+async fn export(ctx: &Ctx, from: &str, to: &str, format: Format) -> AppResult<JournalExport> {
+    export::journal_export(ctx, date(from), date(to), format).await
+}
+
+/// Asserts that `entry` is refused as not correctable (VALIDATION on `entryId`).
+async fn assert_not_correctable(f: &Fixture, clerk: &Ctx, entry: Uuid, reason: &str) {
+    let e = corrections::correct_entry(&f.finance, clerk, entry, reason)
         .await
-        .unwrap()
-        .balance(&f.finance, date(on))
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        (ErrorCode::Validation, Some("entryId"))
+    );
 }
 
 #[tokio::test]
 async fn arrears_as_of_a_day_with_interest_ordering_and_pages() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    let a = person(&f, &clerk, "Anna Arrears", 1).await;
-    let b = person(&f, &clerk, "Bogdan Bit", 2).await;
-    let c = person(&f, &clerk, "Celina Całość", 3).await;
-    let d = person(&f, &clerk, "Dariusz Dalej", 4).await;
-    let e = person(&f, &clerk, "Ewa Na czas", 5).await;
+    let a = named_person(&f, &clerk, "Anna Arrears", 1).await;
+    let b = named_person(&f, &clerk, "Bogdan Bit", 2).await;
+    let c = named_person(&f, &clerk, "Celina Całość", 3).await;
+    let d = named_person(&f, &clerk, "Dariusz Dalej", 4).await;
+    let e = named_person(&f, &clerk, "Ewa Na czas", 5).await;
     // A: property tax 4,000 in four installments of 1,000 (17.03, 15.05, 15.09, 17.11).
-    assess_rule(&f, &clerk, &a, "property_tax_person", "4000").await;
+    assess_4000(&f, &clerk, &a).await;
     // B: 500 due 30.04 and 500 due 30.06 (civil interest).
     assess_explicit(
         &f,
@@ -186,12 +137,10 @@ async fn arrears_as_of_a_day_with_interest_ordering_and_pages() {
     // E: paid on time.
     assess_explicit(&f, &clerk, &e, &[("2025-02-28", "100.00")]).await;
     f.set_today("2025-02-20");
-    pay(&f, &clerk, &e, "100.00", "2025-02-20").await;
+    pay(&f, &clerk, e.id, "100.00", "2025-02-20").await;
     f.set_today("2025-05-21");
 
-    let list = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 50, 0)
-        .await
-        .unwrap();
+    let list = arrears(&f, &clerk, "2025-05-20", 50, 0).await.unwrap();
     assert_eq!(list.total.parties, 3);
     assert_eq!(list.total.overdue, m("5500.00"));
     let got: Vec<_> = list
@@ -217,60 +166,42 @@ async fn arrears_as_of_a_day_with_interest_ordering_and_pages() {
     assert_eq!(list.items[0].party.name, "Celina Całość");
     // The same interest as the party's account shows.
     assert_eq!(
-        balance(&f, &clerk, &a, "2025-05-20").await.interest,
+        balance(&f, &clerk, a.id, "2025-05-20").await.interest,
         m("25.00")
     );
     assert_eq!(
-        balance(&f, &clerk, &c, "2025-05-20").await.interest,
+        balance(&f, &clerk, c.id, "2025-05-20").await.interest,
         m("74.36")
     );
 
     // Pages.
-    let first = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 2, 0)
-        .await
-        .unwrap();
+    let first = arrears(&f, &clerk, "2025-05-20", 2, 0).await.unwrap();
     let ids: Vec<_> = first.items.iter().map(|i| i.party.id).collect();
     assert_eq!(ids, vec![c.id, a.id]);
     assert_eq!(first.total.parties, 3);
-    let second = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 2, 2)
-        .await
-        .unwrap();
+    let second = arrears(&f, &clerk, "2025-05-20", 2, 2).await.unwrap();
     let ids: Vec<_> = second.items.iter().map(|i| i.party.id).collect();
     assert_eq!(ids, vec![b.id]);
-    let past = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 2, 10)
-        .await
-        .unwrap();
+    let past = arrears(&f, &clerk, "2025-05-20", 2, 10).await.unwrap();
     assert!(past.items.is_empty());
     assert_eq!(past.total.overdue, m("5500.00"));
 
     // Earlier: on 01.03 only C is late (due 28.02); on the due day itself nobody is.
-    let early = arrears::arrears(&f.finance, &clerk, date("2025-03-01"), 50, 0)
-        .await
-        .unwrap();
+    let early = arrears(&f, &clerk, "2025-03-01", 50, 0).await.unwrap();
     assert_eq!(early.total.parties, 1);
     assert_eq!(early.items[0].party.id, c.id);
-    let on_due = arrears::arrears(&f.finance, &clerk, date("2025-02-28"), 50, 0)
-        .await
-        .unwrap();
+    let on_due = arrears(&f, &clerk, "2025-02-28", 50, 0).await.unwrap();
     assert_eq!(on_due.total.parties, 0);
     assert!(on_due.items.is_empty());
 
-    let e = arrears::arrears(&f.finance, &clerk, date("2025-05-20"), 501, 0)
-        .await
-        .unwrap_err();
+    let e = arrears(&f, &clerk, "2025-05-20", 501, 0).await.unwrap_err();
     assert_eq!(
         (e.code(), e.field()),
         (ErrorCode::Validation, Some("limit"))
     );
-    let e = arrears::arrears(
-        &f.finance,
-        &f.resident(wspolnota_core::AccountId::new()),
-        date("2025-05-20"),
-        50,
-        0,
-    )
-    .await
-    .unwrap_err();
+    let e = arrears(&f, &f.resident(AccountId::new()), "2025-05-20", 50, 0)
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Forbidden);
 }
 
@@ -280,8 +211,8 @@ const HEADER: &str = "party_number;kind;year;title;amount;due_dates;installment_
 async fn csv_import_creates_assessments_once() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    let a = person(&f, &clerk, "Anna", 1).await;
-    let b = person(&f, &clerk, "Bartosz", 2).await;
+    let a = named_person(&f, &clerk, "Anna", 1).await;
+    let b = named_person(&f, &clerk, "Bartosz", 2).await;
     let csv = format!(
         "\u{feff}{HEADER}\r\n\
          {};property_tax_person;2025;Decyzja 10/2025;1 234,50;;\r\n\
@@ -290,28 +221,20 @@ async fn csv_import_creates_assessments_once() {
          {};waste_fee;2025;Deklaracja;12,50\r\n",
         a.number, b.number, b.number
     );
-    let before = obligation_count(&clerk).await;
-    let out = import::import_assessments(&f.finance, &clerk, &csv)
-        .await
-        .unwrap();
+    let before = obligation_count(&f).await;
+    let out = import(&f, &clerk, &csv).await;
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!((out.imported, out.skipped), (3, 0));
-    assert_eq!(obligation_count(&clerk).await, before + 3);
+    assert_eq!(obligation_count(&f).await, before + 3);
 
-    let tx = TenantDb::begin(&clerk).await.unwrap();
-    let obligations = obligation::Entity::find()
-        .filter(obligation::Column::PartyId.eq(b.id))
-        .all(&*tx)
-        .await
-        .unwrap();
+    let obligations = f
+        .all(obligation::Entity::find().filter(obligation::Column::PartyId.eq(b.id)))
+        .await;
     let lease = obligations.iter().find(|o| o.kind_code == "lease").unwrap();
     assert_eq!(lease.title, "Umowa; dzierżawa \"5/2024\"");
     assert_eq!(lease.amount, 60_000);
-    let dues: Vec<_> = installment::Entity::find()
-        .filter(installment::Column::ObligationId.eq(lease.id))
-        .all(&*tx)
+    let dues: Vec<_> = installments_of(&f, lease.id)
         .await
-        .unwrap()
         .into_iter()
         .map(|i| (i.due_date, i.amount))
         .collect();
@@ -319,66 +242,47 @@ async fn csv_import_creates_assessments_once() {
         dues,
         vec![(date("2025-03-31"), 30_000), (date("2025-09-30"), 30_000)]
     );
-    let tax = obligation::Entity::find()
-        .filter(obligation::Column::PartyId.eq(a.id))
-        .one(&*tx)
-        .await
-        .unwrap()
-        .unwrap();
+    let tax = f
+        .one(obligation::Entity::find().filter(obligation::Column::PartyId.eq(a.id)))
+        .await;
     // Art. 63 § 1 OP: 1,234.50 → 1,235 zł, split by the kind's rule.
     assert_eq!(tax.amount, 123_500);
-    let n = installment::Entity::find()
-        .filter(installment::Column::ObligationId.eq(tax.id))
-        .count(&*tx)
-        .await
-        .unwrap();
-    assert_eq!(n, 4);
+    assert_eq!(installments_of(&f, tax.id).await.len(), 4);
     // The row's key is on its journal entry.
     let key = import::row_key(&csv, 2);
-    let entry = ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::IdempotencyKey.eq(key.as_str()))
-        .one(&*tx)
-        .await
-        .unwrap();
-    assert!(entry.is_some());
-    drop(tx);
+    assert_eq!(entry_with_key(&f, &key).await.idempotency_key, key);
     assert_eq!(
-        balance(&f, &clerk, &a, "2025-01-10").await.outstanding,
+        balance(&f, &clerk, a.id, "2025-01-10").await.outstanding,
         m("1235")
     );
 
     // The same file again: nothing new.
-    let entries = entry_count(&clerk).await;
-    let again = import::import_assessments(&f.finance, &clerk, &csv)
-        .await
-        .unwrap();
+    let rows = counts(&f).await;
+    let again = import(&f, &clerk, &csv).await;
     assert!(again.errors.is_empty());
     assert_eq!((again.imported, again.skipped), (0, 3));
-    assert_eq!(obligation_count(&clerk).await, before + 3);
-    assert_eq!(entry_count(&clerk).await, entries);
-    let (debit, credit) = journal_sums(&clerk).await;
-    assert_eq!(debit, credit);
+    assert_eq!(obligation_count(&f).await, before + 3);
+    assert_eq!(counts(&f).await, rows);
+    assert_journal_balances(&f).await;
 
     // An imported assessment can be corrected; importing the file again does not bring it back,
     // nor does the same file saved with LF line ends.
-    let lease_entry = entry_with_key(&clerk, &import::row_key(&csv, 4)).await;
+    let lease_entry = entry_with_key(&f, &import::row_key(&csv, 4)).await;
     let c = corrections::correct_entry(&f.finance, &clerk, lease_entry.id, "umowa rozwiązana")
         .await
         .unwrap();
     assert_eq!(c.obligation_id, Some(lease.id));
     let lf = csv.trim_start_matches('\u{feff}').replace("\r\n", "\n");
-    let again = import::import_assessments(&f.finance, &clerk, &lf)
-        .await
-        .unwrap();
+    let again = import(&f, &clerk, &lf).await;
     assert_eq!((again.imported, again.skipped), (0, 3));
-    assert_eq!(obligation_count(&clerk).await, before + 3);
+    assert_eq!(obligation_count(&f).await, before + 3);
 }
 
 #[tokio::test]
 async fn csv_import_with_bad_rows_imports_nothing() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    let a = person(&f, &clerk, "Anna", 1).await;
+    let a = named_person(&f, &clerk, "Anna", 1).await;
     let n = a.number;
     let csv = format!(
         "{HEADER}\n\
@@ -389,26 +293,19 @@ async fn csv_import_with_bad_rows_imports_nothing() {
          {n};no_such_tax;2025;Zły rodzaj;100;;\n\
          {n};other_fee;2025;Dobra 3;80,00;2025-06-30|2025-07-31;40,00|40,00\n"
     );
-    let obligations = obligation_count(&clerk).await;
-    let entries = entry_count(&clerk).await;
-    let out = import::import_assessments(&f.finance, &clerk, &csv)
-        .await
-        .unwrap();
+    let obligations = obligation_count(&f).await;
+    let rows = counts(&f).await;
+    let out = import(&f, &clerk, &csv).await;
     assert_eq!((out.imported, out.skipped), (0, 0));
-    let errors: Vec<_> = out
-        .errors
-        .iter()
-        .map(|e| (e.line, e.field.as_str()))
-        .collect();
     assert_eq!(
-        errors,
+        error_fields(&out),
         vec![(3, "amount"), (4, "party_number"), (6, "kind")],
         "{:?}",
         out.errors
     );
     assert!(out.errors[1].message.contains("999"));
-    assert_eq!(obligation_count(&clerk).await, obligations);
-    assert_eq!(entry_count(&clerk).await, entries);
+    assert_eq!(obligation_count(&f).await, obligations);
+    assert_eq!(counts(&f).await, rows);
 
     // More shapes of errors, all reported at once.
     let csv = format!(
@@ -418,16 +315,9 @@ async fn csv_import_with_bad_rows_imports_nothing() {
          {n};other_fee;1999;;0;2025-06-30;\n\
          {n};other_fee;2025;Za dużo pól;1;2025-06-30;1;extra\n"
     );
-    let out = import::import_assessments(&f.finance, &clerk, &csv)
-        .await
-        .unwrap();
-    let errors: Vec<_> = out
-        .errors
-        .iter()
-        .map(|e| (e.line, e.field.as_str()))
-        .collect();
+    let out = import(&f, &clerk, &csv).await;
     assert_eq!(
-        errors,
+        error_fields(&out),
         vec![
             (2, "due_dates"),
             (3, "installment_amounts"),
@@ -440,29 +330,15 @@ async fn csv_import_with_bad_rows_imports_nothing() {
         "{:?}",
         out.errors
     );
-    assert_eq!(obligation_count(&clerk).await, obligations);
+    assert_eq!(obligation_count(&f).await, obligations);
 
     // A header without a required column.
-    let out = import::import_assessments(
-        &f.finance,
-        &clerk,
-        "party_number;kind;year;title\n1;x;2025;t\n",
-    )
-    .await
-    .unwrap();
-    assert_eq!(out.errors.len(), 1);
-    assert_eq!(
-        (out.errors[0].line, out.errors[0].field.as_str()),
-        (1, "amount")
-    );
+    let out = import(&f, &clerk, "party_number;kind;year;title\n1;x;2025;t\n").await;
+    assert_eq!(error_fields(&out), vec![(1, "amount")]);
 
-    let e = import::import_assessments(
-        &f.finance,
-        &f.resident(wspolnota_core::AccountId::new()),
-        &csv,
-    )
-    .await
-    .unwrap_err();
+    let e = import::import_assessments(&f.finance, &f.resident(AccountId::new()), &csv)
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Forbidden);
 }
 
@@ -518,22 +394,22 @@ fn sum(values: &[String]) -> Money {
 async fn journal_export_control_sums() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    let a = person(&f, &clerk, "Anna <&> \"Cudzysłów\"", 1).await;
-    let b = person(&f, &clerk, "Bartosz", 2).await;
-    assess_rule(&f, &clerk, &a, "property_tax_person", "4000").await;
+    let a = named_person(&f, &clerk, "Anna <&> \"Cudzysłów\"", 1).await;
+    let b = named_person(&f, &clerk, "Bartosz", 2).await;
+    assess_4000(&f, &clerk, &a).await;
     assess_explicit(&f, &clerk, &b, &[("2025-02-28", "300.00")]).await;
     f.set_today("2025-05-20");
     // Late: interest is charged and paid in the same entry.
-    pay(&f, &clerk, &a, "1500.00", "2025-05-19").await;
-    pay(&f, &clerk, &b, "400.00", "2025-05-20").await;
+    pay(&f, &clerk, a.id, "1500.00", "2025-05-19").await;
+    pay(&f, &clerk, b.id, "400.00", "2025-05-20").await;
     // Outside the period.
     f.set_today("2025-07-01");
-    pay(&f, &clerk, &b, "10.00", "2025-07-01").await;
+    pay(&f, &clerk, b.id, "10.00", "2025-07-01").await;
 
-    let xml = export::journal_export(&clerk, date("2025-01-01"), date("2025-06-30"), Format::Xml)
+    let xml = export(&clerk, "2025-01-01", "2025-06-30", Format::Xml)
         .await
         .unwrap();
-    let csv = export::journal_export(&clerk, date("2025-01-01"), date("2025-06-30"), Format::Csv)
+    let csv = export(&clerk, "2025-01-01", "2025-06-30", Format::Csv)
         .await
         .unwrap();
     assert_eq!(xml.entries, 4);
@@ -598,32 +474,26 @@ async fn journal_export_control_sums() {
     );
 
     // An empty period still balances; the period must not end before it starts.
-    let empty = export::journal_export(&clerk, date("2024-01-01"), date("2024-12-31"), Format::Xml)
+    let empty = export(&clerk, "2024-01-01", "2024-12-31", Format::Xml)
         .await
         .unwrap();
     assert_eq!((empty.entries, empty.lines), (0, 0));
     assert_eq!(xml_values(&empty.content, "SumaWinien"), vec!["0.00"]);
-    let e = export::journal_export(&clerk, date("2025-02-01"), date("2025-01-01"), Format::Csv)
+    let e = export(&clerk, "2025-02-01", "2025-01-01", Format::Csv)
         .await
         .unwrap_err();
     assert_eq!((e.code(), e.field()), (ErrorCode::Validation, Some("to")));
-    let e = export::journal_export(
-        &f.resident(wspolnota_core::AccountId::new()),
-        date("2025-01-01"),
-        date("2025-06-30"),
-        Format::Csv,
-    )
-    .await
-    .unwrap_err();
+    let resident = f.resident(AccountId::new());
+    let e = export(&resident, "2025-01-01", "2025-06-30", Format::Csv)
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Forbidden);
 }
 
 #[tokio::test]
 async fn correcting_an_assessment_cancels_it_and_keeps_what_was_paid() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, "Anna", 1).await;
-    let before = balance(&f, &clerk, &p, "2025-02-01").await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    let before = balance(&f, &clerk, p.id, "2025-02-01").await;
     assert_eq!(before.outstanding, Money::ZERO);
     let assessed = assess_explicit(
         &f,
@@ -633,13 +503,13 @@ async fn correcting_an_assessment_cancels_it_and_keeps_what_was_paid() {
     )
     .await;
     f.set_today("2025-02-01");
-    pay(&f, &clerk, &p, "700.00", "2025-02-01").await;
+    pay(&f, &clerk, p.id, "700.00", "2025-02-01").await;
     assert_eq!(
-        balance(&f, &clerk, &p, "2025-02-01").await.outstanding,
+        balance(&f, &clerk, p.id, "2025-02-01").await.outstanding,
         m("300.00")
     );
 
-    let entry = entry_with_key(&clerk, &format!("assessment:{}", assessed.obligation.id)).await;
+    let entry = assessment_entry(&f, &assessed).await;
     let e = corrections::correct_entry(&f.finance, &clerk, entry.id, "  ")
         .await
         .unwrap_err();
@@ -654,40 +524,19 @@ async fn correcting_an_assessment_cancels_it_and_keeps_what_was_paid() {
     assert_eq!(c.obligation_id, Some(assessed.obligation.id));
 
     // Nothing owed any more; the 700 paid is the party's overpayment.
-    let after = balance(&f, &clerk, &p, "2025-02-01").await;
+    let after = balance(&f, &clerk, p.id, "2025-02-01").await;
     assert_eq!(after.outstanding, Money::ZERO);
     assert_eq!(after.overdue, Money::ZERO);
     assert_eq!(after.overpayment, m("700.00"));
-    let (debit, credit) = journal_sums(&clerk).await;
-    assert_eq!(debit, credit);
-    let tx = TenantDb::begin(&clerk).await.unwrap();
-    let ob = obligation::Entity::find_by_id(assessed.obligation.id)
-        .one(&*tx)
-        .await
-        .unwrap()
-        .unwrap();
+    assert_journal_balances(&f).await;
+    let ob = f
+        .one(obligation::Entity::find_by_id(assessed.obligation.id))
+        .await;
     assert_eq!(ob.status, "cancelled");
-    // The obligation's receivable (221-07) and revenue (720-07) are back to zero.
-    let lines = ledger_line::Entity::find()
-        .filter(ledger_line::Column::ObligationId.eq(ob.id))
-        .all(&*tx)
-        .await
-        .unwrap();
-    for account in ["221-07", "720-07"] {
-        let net: i64 = lines
-            .iter()
-            .filter(|l| l.account == account)
-            .map(|l| l.debit - l.credit)
-            .sum();
-        assert_eq!(net, 0, "{account}");
-    }
-    let reversal = ledger_entry::Entity::find_by_id(c.reversal_id)
-        .one(&*tx)
-        .await
-        .unwrap()
-        .unwrap();
+    let reversal = f.one(ledger_entry::Entity::find_by_id(c.reversal_id)).await;
     assert_eq!(reversal.reverses, Some(entry.id));
-    drop(tx);
+    // The obligation's receivable (221-07) and revenue (720-07) are back to zero.
+    assert_cleared(&f, ob.id, ["221-07", "720-07"]).await;
 
     // Once only; a reversal, a settlement or an unknown entry cannot be corrected.
     let e = corrections::correct_entry(&f.finance, &clerk, entry.id, "znowu")
@@ -695,49 +544,27 @@ async fn correcting_an_assessment_cancels_it_and_keeps_what_was_paid() {
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Conflict);
     for id in [c.reversal_id, c.settlement_id.unwrap(), Uuid::now_v7()] {
-        let e = corrections::correct_entry(&f.finance, &clerk, id, "nie")
-            .await
-            .unwrap_err();
-        assert_eq!(
-            (e.code(), e.field()),
-            (ErrorCode::Validation, Some("entryId"))
-        );
+        assert_not_correctable(&f, &clerk, id, "nie").await;
     }
     // The payment now went to a cancelled obligation: it cannot be undone.
-    let tx = TenantDb::begin(&clerk).await.unwrap();
-    let payment_entry = ledger_entry::Entity::find()
-        .all(&*tx)
+    let payment_entry = f
+        .all(ledger_entry::Entity::find())
         .await
-        .unwrap()
         .into_iter()
         .find(|e| e.idempotency_key.starts_with("payment:"))
         .unwrap();
-    drop(tx);
-    let e = corrections::correct_entry(&f.finance, &clerk, payment_entry.id, "pomyłka")
+    assert_not_correctable(&f, &clerk, payment_entry.id, "pomyłka").await;
+
+    let e = corrections::correct_entry(&f.finance, &f.resident(AccountId::new()), entry.id, "x")
         .await
         .unwrap_err();
-    assert_eq!(
-        (e.code(), e.field()),
-        (ErrorCode::Validation, Some("entryId"))
-    );
-
-    let e = corrections::correct_entry(
-        &f.finance,
-        &f.resident(wspolnota_core::AccountId::new()),
-        entry.id,
-        "x",
-    )
-    .await
-    .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Forbidden);
 }
 
 #[tokio::test]
 async fn correcting_an_adjusted_assessment_takes_the_adjustment_off_too() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, "Anna", 1).await;
-    let assessed = assess_rule(&f, &clerk, &p, "property_tax_person", "4000").await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    let assessed = assess_4000(&f, &clerk, &p).await;
     assess::adjust(
         &f.finance,
         &clerk,
@@ -747,45 +574,29 @@ async fn correcting_an_adjusted_assessment_takes_the_adjustment_off_too() {
     )
     .await
     .unwrap();
-    pay(&f, &clerk, &p, "1000.00", "2025-01-10").await;
-    let entry = entry_with_key(&clerk, &format!("assessment:{}", assessed.obligation.id)).await;
+    pay(&f, &clerk, p.id, "1000.00", "2025-01-10").await;
+    let entry = assessment_entry(&f, &assessed).await;
     corrections::correct_entry(&f.finance, &clerk, entry.id, "uchylona")
         .await
         .unwrap();
-    let after = balance(&f, &clerk, &p, "2025-01-10").await;
+    let after = balance(&f, &clerk, p.id, "2025-01-10").await;
     assert_eq!(after.outstanding, Money::ZERO);
     assert_eq!(after.overpayment, m("1000.00"));
-    let (debit, credit) = journal_sums(&clerk).await;
-    assert_eq!(debit, credit);
-    let tx = TenantDb::begin(&clerk).await.unwrap();
-    let lines = ledger_line::Entity::find()
-        .filter(ledger_line::Column::ObligationId.eq(assessed.obligation.id))
-        .all(&*tx)
-        .await
-        .unwrap();
-    for account in ["221-01", "720-01"] {
-        let net: i64 = lines
-            .iter()
-            .filter(|l| l.account == account)
-            .map(|l| l.debit - l.credit)
-            .sum();
-        assert_eq!(net, 0, "{account}");
-    }
+    assert_journal_balances(&f).await;
+    assert_cleared(&f, assessed.obligation.id, ["221-01", "720-01"]).await;
 }
 
 #[tokio::test]
 async fn correcting_a_payment_restores_the_installments() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, "Anna", 1).await;
-    assess_rule(&f, &clerk, &p, "property_tax_person", "4000").await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    assess_4000(&f, &clerk, &p).await;
     f.set_today("2025-05-20");
-    let before = balance(&f, &clerk, &p, "2025-05-20").await;
+    let before = balance(&f, &clerk, p.id, "2025-05-20").await;
     assert_eq!(before.outstanding, m("4000"));
     // Late for installment I: interest is paid too; 500 more than everything owed.
-    let paid = pay(&f, &clerk, &p, "4525.00", "2025-05-20").await;
+    let paid = pay(&f, &clerk, p.id, "4525.00", "2025-05-20").await;
     assert!(paid.payment.overpayment > 0);
-    let mid = balance(&f, &clerk, &p, "2025-05-20").await;
+    let mid = balance(&f, &clerk, p.id, "2025-05-20").await;
     assert_eq!(mid.outstanding, Money::ZERO);
     assert!(mid.overpayment.is_positive());
 
@@ -794,24 +605,19 @@ async fn correcting_a_payment_restores_the_installments() {
         .unwrap();
     assert_eq!(c.kind, CorrectedKind::Payment);
     assert_eq!(c.payment_id, Some(paid.payment.id));
-    let after = balance(&f, &clerk, &p, "2025-05-20").await;
+    let after = balance(&f, &clerk, p.id, "2025-05-20").await;
     assert_eq!(after.outstanding, before.outstanding);
     assert_eq!(after.overdue, before.overdue);
     assert_eq!(after.interest, before.interest);
     assert_eq!(after.overpayment, Money::ZERO);
-    let (debit, credit) = journal_sums(&clerk).await;
-    assert_eq!(debit, credit);
-    let tx = TenantDb::begin(&clerk).await.unwrap();
-    let open: Vec<_> = installment::Entity::find()
-        .filter(installment::Column::PartyId.eq(p.id))
-        .all(&*tx)
+    assert_journal_balances(&f).await;
+    let open: Vec<_> = f
+        .all(installment::Entity::find().filter(installment::Column::PartyId.eq(p.id)))
         .await
-        .unwrap()
         .into_iter()
         .map(|i| (i.outstanding, i.paid_on))
         .collect();
     assert_eq!(open, vec![(100_000, None); 4]);
-    drop(tx);
     let e = corrections::correct_entry(&f.finance, &clerk, paid.payment.entry_id, "znowu")
         .await
         .unwrap_err();
@@ -820,25 +626,16 @@ async fn correcting_a_payment_restores_the_installments() {
 
 #[tokio::test]
 async fn a_payment_whose_overpayment_was_used_cannot_be_corrected() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, "Anna", 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     assess_explicit(&f, &clerk, &p, &[("2025-03-31", "100.00")]).await;
-    let paid = pay(&f, &clerk, &p, "150.00", "2025-01-10").await;
+    let paid = pay(&f, &clerk, p.id, "150.00", "2025-01-10").await;
     assert_eq!(paid.payment.overpayment, 5_000);
     // A new assessment takes the overpayment (art. 76 OP).
     assess_explicit(&f, &clerk, &p, &[("2025-04-30", "80.00")]).await;
     assert_eq!(
-        balance(&f, &clerk, &p, "2025-01-10").await.overpayment,
+        balance(&f, &clerk, p.id, "2025-01-10").await.overpayment,
         Money::ZERO
     );
-    let e = corrections::correct_entry(&f.finance, &clerk, paid.payment.entry_id, "pomyłka")
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (e.code(), e.field()),
-        (ErrorCode::Validation, Some("entryId"))
-    );
-    let (debit, credit) = journal_sums(&clerk).await;
-    assert_eq!(debit, credit);
+    assert_not_correctable(&f, &clerk, paid.payment.entry_id, "pomyłka").await;
+    assert_journal_balances(&f).await;
 }

@@ -10,85 +10,16 @@
 mod support;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use support::{Fixture, date};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use support::{
+    Fixture, assess, balance, date, g, installments_of, m, new_assessment, obligation_lines,
+    offsets, payment, record, zamosc_with_person,
+};
 use uuid::Uuid;
-use wspolnota_core::value::Pesel;
-use wspolnota_core::{Ctx, ErrorCode, Money, TenantConnector};
-use wspolnota_finance::entity::{installment, ledger_entry, ledger_line, party, payment};
+use wspolnota_core::{Ctx, ErrorCode, Money};
+use wspolnota_finance::entity::{installment, ledger_entry, obligation, party};
 use wspolnota_finance::service::account;
 use wspolnota_finance::service::assess::{self, Assessed, NewAssessment};
-use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
-use wspolnota_finance::service::payments::{self, Channel, NewPayment};
-
-fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
-}
-
-fn g(grosze: i64) -> Money {
-    Money::from_grosze(grosze)
-}
-
-fn pesel(serial: u32) -> String {
-    let first10 = format!("850101{serial:04}");
-    format!("{first10}{}", Pesel::check_digit(&first10).unwrap())
-}
-
-async fn person(f: &Fixture, clerk: &Ctx, serial: u32) -> party::Model {
-    parties::create_party(
-        &f.finance,
-        clerk,
-        NewParty {
-            kind: PartyKind::Person,
-            name: format!("Osoba {serial}"),
-            pesel: Some(pesel(serial)),
-            nip: None,
-            regon: None,
-            krs: None,
-            address: AddressInput::default(),
-            email: None,
-            phone: None,
-        },
-    )
-    .await
-    .unwrap()
-}
-
-fn new_assessment(
-    party: Uuid,
-    kind: &str,
-    year: i32,
-    amount: &str,
-    installments: Option<&[(&str, &str)]>,
-) -> NewAssessment {
-    NewAssessment {
-        party_id: party,
-        kind: kind.into(),
-        year,
-        title: format!("{kind} {year}"),
-        amount: m(amount),
-        installments: installments.map(|v| v.iter().map(|(d, a)| (date(d), m(a))).collect()),
-        key: None,
-    }
-}
-
-async fn assess(
-    f: &Fixture,
-    clerk: &Ctx,
-    party: Uuid,
-    kind: &str,
-    year: i32,
-    amount: &str,
-    installments: Option<&[(&str, &str)]>,
-) -> Assessed {
-    assess::assess(
-        &f.finance,
-        clerk,
-        new_assessment(party, kind, year, amount, installments),
-    )
-    .await
-    .unwrap()
-}
 
 fn amounts(a: &[installment::Model]) -> Vec<Money> {
     a.iter().map(|i| g(i.amount)).collect()
@@ -106,38 +37,16 @@ fn ds(v: &[&str]) -> Vec<chrono::NaiveDate> {
     v.iter().map(|s| date(s)).collect()
 }
 
-async fn installments_of(f: &Fixture, obligation: Uuid) -> Vec<installment::Model> {
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let rows = installment::Entity::find()
-        .filter(installment::Column::ObligationId.eq(obligation))
-        .order_by_asc(installment::Column::Number)
-        .all(&tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    rows
-}
-
 /// The obligation's ledger entries in posting order, each as (account, debit, credit) lines.
 async fn postings(f: &Fixture, obligation: Uuid) -> Vec<Vec<(String, i64, i64)>> {
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let lines = ledger_line::Entity::find()
-        .filter(ledger_line::Column::ObligationId.eq(obligation))
-        .order_by_asc(ledger_line::Column::Id)
-        .all(&tx)
-        .await
-        .unwrap();
-    let entries = ledger_entry::Entity::find()
-        .order_by_asc(ledger_entry::Column::CreatedAt)
-        .order_by_asc(ledger_entry::Column::Id)
-        .all(&tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let lines = obligation_lines(f, obligation).await;
+    let entries = f
+        .all(
+            ledger_entry::Entity::find()
+                .order_by_asc(ledger_entry::Column::CreatedAt)
+                .order_by_asc(ledger_entry::Column::Id),
+        )
+        .await;
     entries
         .iter()
         .map(|e| {
@@ -156,37 +65,62 @@ fn line(account: &str, debit: i64, credit: i64) -> (String, i64, i64) {
 }
 
 async fn audit_details(f: &Fixture, action: &str) -> Vec<serde_json::Value> {
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
     let mut q = Query::select();
     q.column(Alias::new("detail"))
         .from(Alias::new("audit_log"))
         .and_where(Expr::col(Alias::new("action")).eq(action))
         .order_by(Alias::new("id"), Order::Asc);
-    let rows = tx.query_all(&q).await.unwrap();
-    tx.commit().await.unwrap();
+    let rows = f.with_tx(async |tx| tx.query_all(&q).await.unwrap()).await;
     rows.iter()
         .map(|r| serde_json::from_str(&r.try_get::<String>("", "detail").unwrap()).unwrap())
         .collect()
 }
 
+/// Person 1 assessed 1,000 zł of property tax 2025 (4 × 250) on 10.01.2025; the clock then
+/// moves to `today`.
+async fn assessed_1000_on(today: &str) -> (Fixture, Ctx, party::Model, Assessed) {
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    let a = property_tax(&f, &clerk, &p, 2025, "1000").await;
+    f.set_today(today);
+    (f, clerk, p, a)
+}
+
+/// Property tax of a natural person: four installments, or one up to 100 zł.
+async fn property_tax(
+    f: &Fixture,
+    clerk: &Ctx,
+    p: &party::Model,
+    year: i32,
+    amount: &str,
+) -> Assessed {
+    assess(f, clerk, p.id, "property_tax_person", year, amount, None).await
+}
+
+/// Asserts that assessing `input` fails with VALIDATION on `field`.
+async fn assert_invalid(f: &Fixture, clerk: &Ctx, input: NewAssessment, field: &str) {
+    let e = assess::assess(&f.finance, clerk, input).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert_eq!(e.field(), Some(field));
+}
+
+/// Adjusts the assessment to `amount`; it must succeed.
+async fn adjust(
+    f: &Fixture,
+    clerk: &Ctx,
+    a: &Assessed,
+    amount: &str,
+    reason: &str,
+) -> obligation::Model {
+    assess::adjust(&f.finance, clerk, a.obligation.id, m(amount), reason)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn annual_tax_is_rounded_to_full_zloty_art_63() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     // < 50 gr down, ≥ 50 gr up (art. 63 § 1 OP); the posting is the rounded amount.
-    let down = assess(
-        &f,
-        &clerk,
-        p.id,
-        "property_tax_person",
-        2025,
-        "1000.49",
-        None,
-    )
-    .await;
+    let down = property_tax(&f, &clerk, &p, 2025, "1000.49").await;
     assert_eq!(g(down.obligation.amount), m("1000"));
     assert_eq!(
         amounts(&down.installments),
@@ -210,11 +144,9 @@ async fn annual_tax_is_rounded_to_full_zloty_art_63() {
 
 #[tokio::test]
 async fn four_installments_with_the_remainder_in_the_first() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     // 1,001 / 4 = 250 rest 1 → 251, 250, 250, 250; 15.03 and 15.11.2025 are Saturdays.
-    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1001", None).await;
+    let a = property_tax(&f, &clerk, &p, 2025, "1001").await;
     assert_eq!(amounts(&a.installments), ms(&["251", "250", "250", "250"]));
     assert_eq!(
         dues(&a.installments),
@@ -227,46 +159,24 @@ async fn four_installments_with_the_remainder_in_the_first() {
 
 #[tokio::test]
 async fn single_payment_up_to_100_zl_by_15_march_next_working_day() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     // 100.40 → 100 ≤ 100: one payment by 15.03.2025, a Saturday → Monday 17.03.
-    let a = assess(
-        &f,
-        &clerk,
-        p.id,
-        "property_tax_person",
-        2025,
-        "100.40",
-        None,
-    )
-    .await;
+    let a = property_tax(&f, &clerk, &p, 2025, "100.40").await;
     assert_eq!(amounts(&a.installments), ms(&["100"]));
     assert_eq!(dues(&a.installments), ds(&["2025-03-17"]));
     // 100.50 → 101 > 100: four installments, 101 / 4 = 25 rest 1 → 26, 25, 25, 25.
-    let a = assess(
-        &f,
-        &clerk,
-        p.id,
-        "property_tax_person",
-        2025,
-        "100.50",
-        None,
-    )
-    .await;
+    let a = property_tax(&f, &clerk, &p, 2025, "100.50").await;
     assert_eq!(amounts(&a.installments), ms(&["26", "25", "25", "25"]));
     // 2026: 15.03 is a Sunday → 16.03; 2024: 15.03 is a Friday and stays.
-    let a = assess(&f, &clerk, p.id, "property_tax_person", 2026, "80", None).await;
+    let a = property_tax(&f, &clerk, &p, 2026, "80").await;
     assert_eq!(dues(&a.installments), ds(&["2026-03-16"]));
-    let a = assess(&f, &clerk, p.id, "property_tax_person", 2024, "80", None).await;
+    let a = property_tax(&f, &clerk, &p, 2024, "80").await;
     assert_eq!(dues(&a.installments), ds(&["2024-03-15"]));
 }
 
 #[tokio::test]
 async fn monthly_legal_person_schedule_moves_off_weekends_and_holidays() {
-    let f = Fixture::new("zamosc", "2025-12-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-12-10").await;
     // 12,005 / 12 = 1,000 rest 5 → 1,005 then eleven times 1,000. January by 31.01
     // (2026: Saturday → 02.02); 15.08.2026 is the Assumption and a Saturday → 17.08.
     let a = assess(
@@ -303,9 +213,7 @@ async fn monthly_legal_person_schedule_moves_off_weekends_and_holidays() {
 
 #[tokio::test]
 async fn explicit_lease_installments_keep_grosze_and_move_off_holidays() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     // Holidays on working days: 15.08.2025 (Fri) → Mon 18.08; 11.11.2025 (Tue) → 12.11;
     // 24.12.2025 (Wed, Wigilia), 25–26.12 holidays, 27–28 weekend → Mon 29.12.
     let a = assess(
@@ -335,35 +243,14 @@ async fn explicit_lease_installments_keep_grosze_and_move_off_holidays() {
 
 #[tokio::test]
 async fn lease_installments_not_adding_up_are_a_validation_error_on_installments() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     // 500.00 + 500.00 ≠ 1,000.01.
-    let e = assess::assess(
-        &f.finance,
-        &clerk,
-        new_assessment(
-            p.id,
-            "lease",
-            2025,
-            "1000.01",
-            Some(&[("2025-03-31", "500.00"), ("2025-06-30", "500.00")]),
-        ),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::Validation);
-    assert_eq!(e.field(), Some("installments"));
+    let halves = [("2025-03-31", "500.00"), ("2025-06-30", "500.00")];
+    let input = new_assessment(p.id, "lease", 2025, "1000.01", Some(&halves));
+    assert_invalid(&f, &clerk, input, "installments").await;
     // A lease has no schedule rule: without installments it is the same error.
-    let e = assess::assess(
-        &f.finance,
-        &clerk,
-        new_assessment(p.id, "lease", 2025, "1000.00", None),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::Validation);
-    assert_eq!(e.field(), Some("installments"));
+    let input = new_assessment(p.id, "lease", 2025, "1000.00", None);
+    assert_invalid(&f, &clerk, input, "installments").await;
     // Nothing was saved or posted.
     let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
     assert!(
@@ -374,36 +261,15 @@ async fn lease_installments_not_adding_up_are_a_validation_error_on_installments
 
 #[tokio::test]
 async fn unknown_kind_is_a_validation_error_on_kind() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
-    let e = assess::assess(
-        &f.finance,
-        &clerk,
-        new_assessment(p.id, "dog_tax", 2025, "100", None),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::Validation);
-    assert_eq!(e.field(), Some("kind"));
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    let input = new_assessment(p.id, "dog_tax", 2025, "100", None);
+    assert_invalid(&f, &clerk, input, "kind").await;
 }
 
 #[tokio::test]
 async fn adjusting_up_posts_only_the_difference_and_is_audited() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
-    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
-    f.set_today("2025-02-01");
-    let ob = assess::adjust(
-        &f.finance,
-        &clerk,
-        a.obligation.id,
-        m("1200"),
-        "nowa decyzja",
-    )
-    .await
-    .unwrap();
+    let (f, clerk, _, a) = assessed_1000_on("2025-02-01").await;
+    let ob = adjust(&f, &clerk, &a, "1200", "nowa decyzja").await;
     assert_eq!(g(ob.amount), m("1200"));
     // Entries: the assessment 1,000 and the change +200 (not a second 1,200).
     assert_eq!(
@@ -427,15 +293,9 @@ async fn adjusting_up_posts_only_the_difference_and_is_audited() {
 
 #[tokio::test]
 async fn adjusting_down_posts_only_the_difference_and_is_audited() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
-    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
-    f.set_today("2025-02-01");
+    let (f, clerk, _, a) = assessed_1000_on("2025-02-01").await;
     // 801.40 → 801 (art. 63); −199 posted as Wn 720-01 / Ma 221-01.
-    let ob = assess::adjust(&f.finance, &clerk, a.obligation.id, m("801.40"), "korekta")
-        .await
-        .unwrap();
+    let ob = adjust(&f, &clerk, &a, "801.40", "korekta").await;
     assert_eq!(g(ob.amount), m("801"));
     assert_eq!(
         postings(&f, a.obligation.id).await,
@@ -456,55 +316,25 @@ async fn adjusting_down_posts_only_the_difference_and_is_audited() {
 
 #[tokio::test]
 async fn adjusting_below_what_was_paid_leaves_an_overpayment() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
-    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
-    f.set_today("2025-03-10");
+    let (f, clerk, p, a) = assessed_1000_on("2025-03-10").await;
     // 600 paid before any deadline: 250 + 250 + 100 → outstanding 0, 0, 150, 250.
-    payments::record_payment(
-        &f.finance,
-        &clerk,
-        NewPayment {
-            party_id: p.id,
-            amount: m("600"),
-            paid_on: date("2025-03-10"),
-            title: "wpłata".into(),
-            installment_ids: vec![],
-            indicated_kind: None,
-            channel: Channel::Cash,
-            idempotency_key: "pay-600".into(),
-        },
-    )
-    .await
-    .unwrap();
+    record(&f, &clerk, payment(p.id, "600", "2025-03-10", "pay-600")).await;
     // New decision: 400 → 100 × 4. Deltas −150 each: #1 and #2 go to −150 → 0 with
     // 300 excess, #3 150 → 0, #4 250 → 100. The 300 excess is a credit balance, which the
     // same change offsets against #4 (art. 76): 100 paid, 200 overpaid.
     // In total: paid 600 − owed 400 = 200 overpayment, nothing outstanding.
-    assess::adjust(&f.finance, &clerk, a.obligation.id, m("400"), "uchylenie")
-        .await
-        .unwrap();
+    adjust(&f, &clerk, &a, "400", "uchylenie").await;
     let rows = installments_of(&f, a.obligation.id).await;
     assert_eq!(amounts(&rows), ms(&["100", "100", "100", "100"]));
     assert!(
         rows.iter()
             .all(|i| i.outstanding == 0 && i.paid_on.is_some())
     );
-    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
-    let b = data.balance(&f.finance, date("2025-03-10"));
+    let b = balance(&f, &clerk, p.id, "2025-03-10").await;
     assert_eq!(b.outstanding, Money::ZERO);
     assert_eq!(b.overpayment, m("200"));
     // The offset is recorded as a payment of the 300 credit, leaving 200 over.
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let offsets = payment::Entity::find()
-        .filter(payment::Column::Channel.eq("offset"))
-        .all(&tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let offsets = offsets(&f).await;
     assert_eq!(offsets.len(), 1);
     assert_eq!(
         (offsets[0].amount, offsets[0].overpayment),
@@ -519,9 +349,7 @@ async fn adjusting_below_what_was_paid_leaves_an_overpayment() {
 
 #[tokio::test]
 async fn assessment_with_the_same_key_is_saved_and_posted_once() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     let keyed = || NewAssessment {
         key: Some("import:abc:2".into()),
         ..new_assessment(p.id, "property_tax_person", 2025, "1000", None)

@@ -11,114 +11,15 @@
 
 mod support;
 
-use support::{Fixture, date};
-use uuid::Uuid;
-use wspolnota_core::value::Pesel;
-use wspolnota_core::{Ctx, Money};
-use wspolnota_finance::entity::{ledger_line, party};
+use support::{
+    Fixture, assess, balance, date, entry_lines, g, m, net, pay, person, zamosc_with_person,
+};
+use wspolnota_core::Money;
 use wspolnota_finance::service::account::{self, InstallmentStatus};
-use wspolnota_finance::service::assess::{self, Assessed, NewAssessment};
-use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
-use wspolnota_finance::service::payments::{self, Channel, NewPayment, Recorded};
-
-fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
-}
-
-fn g(grosze: i64) -> Money {
-    Money::from_grosze(grosze)
-}
-
-fn pesel(serial: u32) -> String {
-    let first10 = format!("850101{serial:04}");
-    format!("{first10}{}", Pesel::check_digit(&first10).unwrap())
-}
-
-async fn person(f: &Fixture, clerk: &Ctx, serial: u32) -> party::Model {
-    parties::create_party(
-        &f.finance,
-        clerk,
-        NewParty {
-            kind: PartyKind::Person,
-            name: format!("Osoba {serial}"),
-            pesel: Some(pesel(serial)),
-            nip: None,
-            regon: None,
-            krs: None,
-            address: AddressInput::default(),
-            email: None,
-            phone: None,
-        },
-    )
-    .await
-    .unwrap()
-}
-
-async fn assess(
-    f: &Fixture,
-    clerk: &Ctx,
-    party: Uuid,
-    kind: &str,
-    year: i32,
-    amount: &str,
-    installments: Option<&[(&str, &str)]>,
-) -> Assessed {
-    assess::assess(
-        &f.finance,
-        clerk,
-        NewAssessment {
-            party_id: party,
-            kind: kind.into(),
-            year,
-            title: format!("{kind} {year}"),
-            amount: m(amount),
-            installments: installments.map(|v| v.iter().map(|(d, a)| (date(d), m(a))).collect()),
-            key: None,
-        },
-    )
-    .await
-    .unwrap()
-}
-
-async fn pay(f: &Fixture, clerk: &Ctx, party: Uuid, amount: &str, on: &str) -> Recorded {
-    payments::record_payment(
-        &f.finance,
-        clerk,
-        NewPayment {
-            party_id: party,
-            amount: m(amount),
-            paid_on: date(on),
-            title: "wpłata".into(),
-            installment_ids: vec![],
-            indicated_kind: None,
-            channel: Channel::Cash,
-            idempotency_key: Uuid::new_v4().to_string(),
-        },
-    )
-    .await
-    .unwrap()
-}
-
-async fn entry_lines(f: &Fixture, entry: Uuid) -> Vec<ledger_line::Model> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    use wspolnota_core::TenantConnector;
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let lines = ledger_line::Entity::find()
-        .filter(ledger_line::Column::EntryId.eq(entry))
-        .all(&tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    lines
-}
 
 #[tokio::test]
 async fn tax_interest_across_rate_changes_in_balance_and_installment_field() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     // 4,000 zł: 1,000 due 17.03 (15.03 was a Saturday), 15.05, 15.09, 17.11 (15.11 Saturday).
     assess(&f, &clerk, p.id, "property_tax_person", 2025, "4000", None).await;
     let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
@@ -227,9 +128,7 @@ async fn interest_threshold_waives_8_zl_and_charges_9_zl() {
 
 #[tokio::test]
 async fn late_tax_payment_pays_interest_rounded_to_full_zloty() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     assess(&f, &clerk, p.id, "property_tax_person", 2025, "4000", None).await;
     f.set_today("2025-07-10");
     // First installment (1,000 due 17.03) with 43.8219 → 44 zł interest (see above), paid on
@@ -242,25 +141,15 @@ async fn late_tax_payment_pays_interest_rounded_to_full_zloty() {
     assert_eq!(r.payment.overpayment, 0);
     // The interest is charged and paid in the same entry: Wn 221-01 44 / Ma 720-90 44.
     let lines = entry_lines(&f, r.payment.entry_id).await;
-    let interest_revenue: i64 = lines
-        .iter()
-        .filter(|l| l.account == "720-90")
-        .map(|l| l.credit - l.debit)
-        .sum();
+    let interest_revenue = -net(&lines, "720-90");
     assert_eq!(interest_revenue, 4400);
-    let receivable: i64 = lines
-        .iter()
-        .filter(|l| l.account == "221-01")
-        .map(|l| l.debit - l.credit)
-        .sum();
+    let receivable = net(&lines, "221-01");
     assert_eq!(receivable, -100_000);
 }
 
 #[tokio::test]
 async fn civil_interest_on_usufruct_is_in_grosze_across_a_rate_change() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     // Perpetual usufruct: one payment by 31.03 (Monday in 2025), amount kept in grosze.
     let a = assess(
         &f,
@@ -289,9 +178,7 @@ async fn civil_interest_on_usufruct_is_in_grosze_across_a_rate_change() {
 
 #[tokio::test]
 async fn civil_interest_on_lease_has_no_threshold() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     assess(
         &f,
         &clerk,
@@ -304,9 +191,10 @@ async fn civil_interest_on_lease_has_no_threshold() {
     .await;
     // 03.06–12.06: 10 d × 10.75% = 100 × 10.75 × 10 / 36500 = 10 750 / 36500 = 0.2945 → 0.29:
     // far below 8.70 zł and still owed (civil interest has no threshold).
-    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
-    let as_of = date("2025-06-12");
-    assert_eq!(data.balance(&f.finance, as_of).interest, m("0.29"));
+    assert_eq!(
+        balance(&f, &clerk, p.id, "2025-06-12").await.interest,
+        m("0.29")
+    );
     f.set_today("2025-06-12");
     let r = pay(&f, &clerk, p.id, "100.29", "2025-06-12").await;
     assert_eq!(
@@ -314,11 +202,6 @@ async fn civil_interest_on_lease_has_no_threshold() {
         (m("100.00"), m("0.29"))
     );
     assert_eq!(r.payment.overpayment, 0);
-    let interest_revenue: i64 = entry_lines(&f, r.payment.entry_id)
-        .await
-        .iter()
-        .filter(|l| l.account == "720-90")
-        .map(|l| l.credit - l.debit)
-        .sum();
+    let interest_revenue = -net(&entry_lines(&f, r.payment.entry_id).await, "720-90");
     assert_eq!(interest_revenue, 29);
 }

@@ -20,65 +20,21 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use support::{Fixture, date};
+use support::{Fixture, assess, date, m, net, payment, person, record, zamosc_with_person};
 use uuid::Uuid;
-use wspolnota_core::value::Pesel;
-use wspolnota_core::{Ctx, Money, TenantConnector};
+use wspolnota_core::{Ctx, Money};
 use wspolnota_finance::entity::{
     allocation, installment, ledger_entry, ledger_line, obligation, party, payment,
 };
 use wspolnota_finance::ledger::{self, Posted};
 use wspolnota_finance::service::assess::{self, Assessed, NewAssessment};
-use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
 use wspolnota_finance::service::payments::{self, Channel, NewPayment};
 
 const OVERPAYMENT: &str = "221-99";
 
-fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
-}
-
-fn pesel(serial: u32) -> String {
-    let first10 = format!("850101{serial:04}");
-    format!("{first10}{}", Pesel::check_digit(&first10).unwrap())
-}
-
-fn person_input(serial: u32) -> NewParty {
-    NewParty {
-        kind: PartyKind::Person,
-        name: format!("Osoba {serial}"),
-        pesel: Some(pesel(serial)),
-        nip: None,
-        regon: None,
-        krs: None,
-        address: AddressInput::default(),
-        email: None,
-        phone: None,
-    }
-}
-
-async fn person(f: &Fixture, clerk: &Ctx, serial: u32) -> party::Model {
-    parties::create_party(&f.finance, clerk, person_input(serial))
-        .await
-        .unwrap()
-}
-
+/// Property tax 2025 of `amount` by the kind's rule.
 async fn assess_simple(f: &Fixture, clerk: &Ctx, party: Uuid, amount: &str) -> Assessed {
-    assess::assess(
-        &f.finance,
-        clerk,
-        NewAssessment {
-            party_id: party,
-            kind: "property_tax_person".into(),
-            year: 2025,
-            title: "Decyzja".into(),
-            amount: m(amount),
-            installments: None,
-            key: None,
-        },
-    )
-    .await
-    .unwrap()
+    assess(f, clerk, party, "property_tax_person", 2025, amount, None).await
 }
 
 fn is_receivable(account: &str) -> bool {
@@ -100,27 +56,25 @@ struct Snapshot {
 
 async fn snapshot(f: &Fixture, clerk: &Ctx) -> Snapshot {
     let fees = f.finance.fees(clerk).unwrap();
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let parties = party::Entity::find().all(&tx).await.unwrap();
-    let mut overpayment = HashMap::new();
-    for p in &parties {
-        let o = payments::overpayment(&tx, &fees, p.id).await.unwrap();
-        overpayment.insert(p.id, o.to_grosze().unwrap());
-    }
-    let s = Snapshot {
-        entries: ledger_entry::Entity::find().all(&tx).await.unwrap(),
-        lines: ledger_line::Entity::find().all(&tx).await.unwrap(),
-        installments: installment::Entity::find().all(&tx).await.unwrap(),
-        obligations: obligation::Entity::find().all(&tx).await.unwrap(),
-        payments: payment::Entity::find().all(&tx).await.unwrap(),
-        allocations: allocation::Entity::find().all(&tx).await.unwrap(),
-        parties,
-        overpayment,
-    };
-    tx.commit().await.unwrap();
-    s
+    f.with_tx(async |tx| {
+        let parties = party::Entity::find().all(tx).await.unwrap();
+        let mut overpayment = HashMap::new();
+        for p in &parties {
+            let o = payments::overpayment(tx, &fees, p.id).await.unwrap();
+            overpayment.insert(p.id, o.to_grosze().unwrap());
+        }
+        Snapshot {
+            entries: ledger_entry::Entity::find().all(tx).await.unwrap(),
+            lines: ledger_line::Entity::find().all(tx).await.unwrap(),
+            installments: installment::Entity::find().all(tx).await.unwrap(),
+            obligations: obligation::Entity::find().all(tx).await.unwrap(),
+            payments: payment::Entity::find().all(tx).await.unwrap(),
+            allocations: allocation::Entity::find().all(tx).await.unwrap(),
+            parties,
+            overpayment,
+        }
+    })
+    .await
 }
 
 /// Checks every invariant; returns a description of the first violation.
@@ -347,21 +301,17 @@ fn revenue_accounts(f: &Fixture, clerk: &Ctx) -> HashMap<String, String> {
 }
 
 async fn reverse(f: &Fixture, clerk: &Ctx, entry: Uuid, on: NaiveDate) -> Posted {
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let posted = ledger::reverse(&tx, clerk, entry, on, "storno testowe")
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    posted
+    f.with_tx(async |tx| {
+        ledger::reverse(tx, clerk, entry, on, "storno testowe")
+            .await
+            .unwrap()
+    })
+    .await
 }
 
 #[tokio::test]
 async fn reversal_mirrors_the_entry_and_is_idempotent() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     assess_simple(&f, &clerk, p.id, "1000").await;
     let s = snapshot(&f, &clerk).await;
     assert_eq!(s.entries.len(), 1);
@@ -390,38 +340,16 @@ async fn reversal_mirrors_the_entry_and_is_idempotent() {
 
 #[tokio::test]
 async fn reversal_changes_the_ledger_but_not_the_installments() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     assess_simple(&f, &clerk, p.id, "1000").await;
     f.set_today("2025-03-10");
-    let paid = payments::record_payment(
-        &f.finance,
-        &clerk,
-        NewPayment {
-            party_id: p.id,
-            amount: m("300"),
-            paid_on: date("2025-03-10"),
-            title: "wpłata".into(),
-            installment_ids: vec![],
-            indicated_kind: None,
-            channel: Channel::Cash,
-            idempotency_key: "k1".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let paid = record(&f, &clerk, payment(p.id, "300", "2025-03-10", "k1")).await;
     reverse(&f, &clerk, paid.payment.entry_id, date("2025-03-11")).await;
     let s = snapshot(&f, &clerk).await;
     // Ledger: 1,000 assessed, 300 paid, 300 reversed → 221-01 stands at 1,000 again. The
     // installments still say 700 outstanding (250 + 50 paid): the storno is not a
     // correction of the payment, it only touches the journal.
-    let balance: i64 = s
-        .lines
-        .iter()
-        .filter(|l| l.account == "221-01")
-        .map(|l| l.debit - l.credit)
-        .sum();
+    let balance = net(&s.lines, "221-01");
     let outstanding: i64 = s.installments.iter().map(|i| i.outstanding).sum();
     assert_eq!((balance, outstanding), (100_000, 70_000));
     // Which is exactly the relation the property test allows for: 221-* = outstanding
@@ -431,9 +359,7 @@ async fn reversal_changes_the_ledger_but_not_the_installments() {
 
 #[tokio::test]
 async fn two_adjustments_at_the_same_instant_both_post() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     let a = assess_simple(&f, &clerk, p.id, "1000").await;
     // Two changes within the same clock reading (a fixed clock, or two requests at once):
     // 1,000 → 1,200 → 1,500 must post +200 and +300.
@@ -444,56 +370,23 @@ async fn two_adjustments_at_the_same_instant_both_post() {
         .await
         .unwrap();
     let s = snapshot(&f, &clerk).await;
-    let receivable: i64 = s
-        .lines
-        .iter()
-        .filter(|l| l.account == "221-01")
-        .map(|l| l.debit - l.credit)
-        .sum();
-    assert_eq!(receivable, 150_000);
+    assert_eq!(net(&s.lines, "221-01"), 150_000);
     assert_eq!(check(&s, &revenue_accounts(&f, &clerk)), Ok(()));
 }
 
 #[tokio::test]
 async fn two_offsets_at_the_same_instant_both_apply() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     // 500 paid with nothing owed: all of it is credit.
-    payments::record_payment(
-        &f.finance,
-        &clerk,
-        NewPayment {
-            party_id: p.id,
-            amount: m("500"),
-            paid_on: date("2025-01-10"),
-            title: "zaliczka".into(),
-            installment_ids: vec![],
-            indicated_kind: None,
-            channel: Channel::Cash,
-            idempotency_key: "k1".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let advance = NewPayment {
+        title: "zaliczka".into(),
+        ..payment(p.id, "500", "2025-01-10", "k1")
+    };
+    record(&f, &clerk, advance).await;
     // Two assessments in the same instant, each offset against the credit (art. 76):
     // 100 (single payment) → credit 400; transport 200 (100 + 100) → credit 200.
     assess_simple(&f, &clerk, p.id, "100").await;
-    assess::assess(
-        &f.finance,
-        &clerk,
-        NewAssessment {
-            party_id: p.id,
-            kind: "transport_tax".into(),
-            year: 2025,
-            title: "DT-1".into(),
-            amount: m("200"),
-            installments: None,
-            key: None,
-        },
-    )
-    .await
-    .unwrap();
+    assess(&f, &clerk, p.id, "transport_tax", 2025, "200", None).await;
     let s = snapshot(&f, &clerk).await;
     let outstanding: i64 = s.installments.iter().map(|i| i.outstanding).sum();
     assert_eq!((outstanding, s.overpayment[&p.id]), (0, 20_000));
@@ -643,16 +536,13 @@ async fn run(ops: Vec<Op>) -> Result<(), String> {
                         Some(KINDS[usize::try_from(grosze).unwrap() % KINDS.len()].to_owned()),
                     ),
                     2 => {
-                        let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-                            .await
-                            .unwrap();
-                        let open = installment::Entity::find()
-                            .filter(installment::Column::PartyId.eq(party_id))
-                            .filter(installment::Column::Outstanding.gt(0))
-                            .all(&tx)
-                            .await
-                            .unwrap();
-                        tx.commit().await.unwrap();
+                        let open = f
+                            .all(
+                                installment::Entity::find()
+                                    .filter(installment::Column::PartyId.eq(party_id))
+                                    .filter(installment::Column::Outstanding.gt(0)),
+                            )
+                            .await;
                         (open.last().map(|i| vec![i.id]).unwrap_or_default(), None)
                     }
                     _ => (vec![], None),
@@ -693,15 +583,7 @@ async fn run(ops: Vec<Op>) -> Result<(), String> {
                     continue;
                 }
                 let id = obligations[obligation % obligations.len()];
-                let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-                    .await
-                    .unwrap();
-                let ob = obligation::Entity::find_by_id(id)
-                    .one(&tx)
-                    .await
-                    .unwrap()
-                    .unwrap();
-                tx.commit().await.unwrap();
+                let ob = f.one(obligation::Entity::find_by_id(id)).await;
                 let new_amount = Money::from_grosze(ob.amount * percent / 100);
                 assess::adjust(&f.finance, &clerk, id, new_amount, &format!("op {step}"))
                     .await

@@ -5,70 +5,23 @@
 
 mod support;
 
-use support::Fixture;
+use support::{Fixture, create_party, nip, organisation_input, pesel};
 use wspolnota_core::value::{Nrb, Pesel};
 use wspolnota_core::{AccountId, Ctx, ErrorCode, TenantDb};
 use wspolnota_finance::entity::party;
 use wspolnota_finance::service::account;
-use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
+use wspolnota_finance::service::parties::{self, AddressInput, NewParty};
 
-fn pesel(serial: u32) -> String {
-    let first10 = format!("850101{serial:04}");
-    format!("{first10}{}", Pesel::check_digit(&first10).unwrap())
-}
-
-/// A valid NIP: nine digits and the weighted mod-11 check digit (remainder 10 skipped).
-fn nip(seed: u32) -> String {
-    const W: [u32; 9] = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-    (seed..)
-        .map(|s| format!("{:09}", 526_000_000 + s))
-        .find_map(|nine| {
-            let sum: u32 = nine
-                .bytes()
-                .zip(W)
-                .map(|(b, w)| u32::from(b - b'0') * w)
-                .sum();
-            (sum % 11 != 10).then(|| format!("{nine}{}", sum % 11))
-        })
-        .unwrap()
-}
-
+/// A person living in Zamość, with `pesel(serial)`.
 fn person_input(name: &str, serial: u32) -> NewParty {
     NewParty {
-        kind: PartyKind::Person,
-        name: name.into(),
-        pesel: Some(pesel(serial)),
-        nip: None,
-        regon: None,
-        krs: None,
         address: AddressInput {
             street: Some("Rynek Wielki 1".into()),
             postal_code: Some("22-400".into()),
             city: Some("Zamość".into()),
         },
-        email: None,
-        phone: None,
+        ..support::person_input(name, serial)
     }
-}
-
-fn firm_input(name: &str, nip: &str) -> NewParty {
-    NewParty {
-        kind: PartyKind::Organisation,
-        name: name.into(),
-        pesel: None,
-        nip: Some(nip.into()),
-        regon: None,
-        krs: None,
-        address: AddressInput::default(),
-        email: None,
-        phone: None,
-    }
-}
-
-async fn create(f: &Fixture, clerk: &Ctx, input: NewParty) -> party::Model {
-    parties::create_party(&f.finance, clerk, input)
-        .await
-        .unwrap()
 }
 
 /// Issues an access code the way the GraphQL mutation does: in a tenant transaction.
@@ -79,6 +32,31 @@ async fn issue_code(clerk: &Ctx, party: uuid::Uuid) -> String {
         .unwrap();
     tx.commit().await.unwrap();
     code
+}
+
+/// Jan Kowalski (party 1, `pesel(1)`) with an access code issued on 10.01.2025 at noon.
+async fn jan_with_code() -> (Fixture, Ctx, party::Model, String) {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let p = create_party(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let code = issue_code(&clerk, p.id).await;
+    (f, clerk, p, code)
+}
+
+/// Asserts that `code` does not redeem party `number` (VALIDATION on `code`).
+async fn assert_code_refused(resident: &Ctx, number: i64, code: &str) {
+    let e = parties::redeem_access_code(resident, number, code)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert_eq!(e.field(), Some("code"));
+}
+
+/// The HMAC under which the party with `pesel(serial)` is found by a verified PESEL.
+fn hmac_of(f: &Fixture, serial: u32) -> String {
+    f.finance
+        .pesel_hmac(&Pesel::parse(&pesel(serial)).unwrap())
+        .unwrap()
 }
 
 #[tokio::test]
@@ -96,7 +74,7 @@ async fn create_party_validation_errors_name_the_field() {
         ),
         (
             // 6·1+5·2+7·3+2·4+3·5+4·6+5·7+6·8+7·9 = 230, 230 mod 11 = 10: never valid.
-            firm_input("Firma", "1234567890"),
+            organisation_input("Firma", "1234567890"),
             "nip",
         ),
         (
@@ -118,7 +96,7 @@ async fn create_party_validation_errors_name_the_field() {
         assert_eq!(e.field(), Some(field));
     }
     // Nothing was created by the failed attempts: the next party is number 1.
-    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let p = create_party(&f, &clerk, person_input("Jan Kowalski", 1)).await;
     assert_eq!(p.number, 1);
 }
 
@@ -126,7 +104,7 @@ async fn create_party_validation_errors_name_the_field() {
 async fn duplicate_pesel_is_a_conflict() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    create(&f, &clerk, person_input("Jan Kowalski", 7)).await;
+    create_party(&f, &clerk, person_input("Jan Kowalski", 7)).await;
     let e = parties::create_party(&f.finance, &clerk, person_input("Jan Kowalski (2)", 7))
         .await
         .unwrap_err();
@@ -137,8 +115,8 @@ async fn duplicate_pesel_is_a_conflict() {
 async fn virtual_accounts_are_valid_nrbs_for_kinds_that_want_them() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    create(&f, &clerk, person_input("Anna Nowak", 1)).await;
-    let p = create(&f, &clerk, person_input("Jan Kowalski", 2)).await;
+    create_party(&f, &clerk, person_input("Anna Nowak", 1)).await;
+    let p = create_party(&f, &clerk, person_input("Jan Kowalski", 2)).await;
     assert_eq!(p.number, 2);
     let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
     let mut got: Vec<(String, String)> = data
@@ -171,10 +149,7 @@ async fn virtual_accounts_are_valid_nrbs_for_kinds_that_want_them() {
 
 #[tokio::test]
 async fn access_code_links_the_resident() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
-    let code = issue_code(&clerk, p.id).await;
+    let (f, _, p, code) = jan_with_code().await;
     assert_eq!(code.len(), 10);
     let resident = f.resident(AccountId::new());
     // Not linked yet: the account page has no party.
@@ -193,10 +168,7 @@ async fn access_code_links_the_resident() {
 
 #[tokio::test]
 async fn wrong_access_code_is_a_validation_error() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
-    let code = issue_code(&clerk, p.id).await;
+    let (f, clerk, p, code) = jan_with_code().await;
     // Same length and alphabet, first character changed.
     let rest: String = code.chars().skip(1).collect();
     let wrong = if code.starts_with('A') {
@@ -205,36 +177,22 @@ async fn wrong_access_code_is_a_validation_error() {
         format!("A{rest}")
     };
     let resident = f.resident(AccountId::new());
-    let e = parties::redeem_access_code(&resident, p.number, &wrong)
-        .await
-        .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::Validation);
-    assert_eq!(e.field(), Some("code"));
+    assert_code_refused(&resident, p.number, &wrong).await;
     // The right code on the wrong party number is just as wrong.
-    let other = create(&f, &clerk, person_input("Anna Nowak", 2)).await;
-    let e = parties::redeem_access_code(&resident, other.number, &code)
-        .await
-        .unwrap_err();
-    assert_eq!(e.field(), Some("code"));
+    let other = create_party(&f, &clerk, person_input("Anna Nowak", 2)).await;
+    assert_code_refused(&resident, other.number, &code).await;
     assert!(account::load(&f.finance, &resident, None).await.is_err());
 }
 
 #[tokio::test]
 async fn used_access_code_cannot_be_reused() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
-    let code = issue_code(&clerk, p.id).await;
+    let (f, _, p, code) = jan_with_code().await;
     let first = f.resident(AccountId::new());
     parties::redeem_access_code(&first, p.number, &code)
         .await
         .unwrap();
     let second = f.resident(AccountId::new());
-    let e = parties::redeem_access_code(&second, p.number, &code)
-        .await
-        .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::Validation);
-    assert_eq!(e.field(), Some("code"));
+    assert_code_refused(&second, p.number, &code).await;
     assert_eq!(
         account::load(&f.finance, &second, None)
             .await
@@ -247,10 +205,7 @@ async fn used_access_code_cannot_be_reused() {
 
 #[tokio::test]
 async fn more_than_10_access_code_attempts_are_rate_limited() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
-    let code = issue_code(&clerk, p.id).await;
+    let (f, _, p, code) = jan_with_code().await;
     // One context = one account and one key-value store, as consecutive requests would share.
     let resident = f.resident(AccountId::new());
     for attempt in 1..=10 {
@@ -271,23 +226,17 @@ async fn more_than_10_access_code_attempts_are_rate_limited() {
 async fn verified_pesel_links_the_account_by_hmac() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
-    create(&f, &clerk, person_input("Anna Nowak", 2)).await;
+    let p = create_party(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    create_party(&f, &clerk, person_input("Anna Nowak", 2)).await;
     let resident = f.resident(AccountId::new());
-    let hmac = f
-        .finance
-        .pesel_hmac(&Pesel::parse(&pesel(1)).unwrap())
-        .unwrap();
+    let hmac = hmac_of(&f, 1);
     assert_eq!(parties::link_verified(&resident, &hmac).await.unwrap(), 1);
     let data = account::load(&f.finance, &resident, None).await.unwrap();
     assert_eq!(data.party.id, p.id);
     // Already linked: nothing new. A PESEL no party has: nothing.
     assert_eq!(parties::link_verified(&resident, &hmac).await.unwrap(), 0);
     let stranger = f.resident(AccountId::new());
-    let other = f
-        .finance
-        .pesel_hmac(&Pesel::parse(&pesel(3)).unwrap())
-        .unwrap();
+    let other = hmac_of(&f, 3);
     assert_eq!(parties::link_verified(&stranger, &other).await.unwrap(), 0);
 }
 
@@ -295,14 +244,12 @@ async fn verified_pesel_links_the_account_by_hmac() {
 async fn resident_cannot_load_another_partys_account() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    let mine = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
-    let theirs = create(&f, &clerk, person_input("Anna Nowak", 2)).await;
+    let mine = create_party(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let theirs = create_party(&f, &clerk, person_input("Anna Nowak", 2)).await;
     let resident = f.resident(AccountId::new());
-    let hmac = f
-        .finance
-        .pesel_hmac(&Pesel::parse(&pesel(1)).unwrap())
+    parties::link_verified(&resident, &hmac_of(&f, 1))
+        .await
         .unwrap();
-    parties::link_verified(&resident, &hmac).await.unwrap();
     assert_eq!(
         account::load(&f.finance, &resident, Some(mine.id))
             .await
@@ -328,10 +275,15 @@ async fn resident_cannot_load_another_partys_account() {
 async fn clerk_search_finds_by_name_pesel_nip_number_and_virtual_account() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    let jan = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
-    let anna = create(&f, &clerk, person_input("Anna Nowak", 2)).await;
+    let jan = create_party(&f, &clerk, person_input("Jan Kowalski", 1)).await;
+    let anna = create_party(&f, &clerk, person_input("Anna Nowak", 2)).await;
     let firm_nip = nip(17);
-    let firm = create(&f, &clerk, firm_input("Hetman Sp. z o.o.", &firm_nip)).await;
+    let firm = create_party(
+        &f,
+        &clerk,
+        organisation_input("Hetman Sp. z o.o.", &firm_nip),
+    )
+    .await;
     let ids = |v: Vec<party::Model>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
 
     // Name fragment, case-insensitive.
@@ -392,7 +344,7 @@ async fn clerk_search_finds_by_name_pesel_nip_number_and_virtual_account() {
 async fn clerk_search_finds_polish_names_typed_as_stored() {
     let f = Fixture::new("zamosc", "2025-01-10").await;
     let clerk = f.clerk();
-    let p = create(&f, &clerk, person_input("Łukasz Żółkiewski", 1)).await;
+    let p = create_party(&f, &clerk, person_input("Łukasz Żółkiewski", 1)).await;
     // The name exactly as stored, and its lower-case form, must both find the party.
     for q in ["Łukasz Żółkiewski", "Żółkiewski", "łukasz żółkiewski"] {
         let found = parties::search(&clerk, q, 20).await.unwrap();
@@ -406,18 +358,11 @@ async fn clerk_search_finds_polish_names_typed_as_stored() {
 
 #[tokio::test]
 async fn expired_access_code_is_refused() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = create(&f, &clerk, person_input("Jan Kowalski", 1)).await;
     // Issued at noon 10.01.2025, valid 365 days: until noon 10.01.2026 (exclusive).
-    let code = issue_code(&clerk, p.id).await;
+    let (f, _, p, code) = jan_with_code().await;
     f.set_today("2026-01-10");
     let resident = f.resident(AccountId::new());
-    let e = parties::redeem_access_code(&resident, p.number, &code)
-        .await
-        .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::Validation);
-    assert_eq!(e.field(), Some("code"));
+    assert_code_refused(&resident, p.number, &code).await;
     // A day earlier it would still have worked.
     f.set_today("2026-01-09");
     parties::redeem_access_code(&resident, p.number, &code)

@@ -5,94 +5,15 @@
 
 mod support;
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use support::{Fixture, date};
+use support::{
+    Fixture, assess, balance, counts, date, g, installment, m, offsets, payment, record,
+    zamosc_with_person,
+};
 use uuid::Uuid;
-use wspolnota_core::value::Pesel;
-use wspolnota_core::{AccountId, Ctx, ErrorCode, Money, TenantConnector};
-use wspolnota_finance::entity::{installment, ledger_entry, ledger_line, party, payment};
-use wspolnota_finance::service::account;
-use wspolnota_finance::service::assess::{self, Assessed, NewAssessment};
-use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
-use wspolnota_finance::service::payments::{self, Channel, NewPayment, Recorded};
-
-fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
-}
-
-fn g(grosze: i64) -> Money {
-    Money::from_grosze(grosze)
-}
-
-fn pesel(serial: u32) -> String {
-    let first10 = format!("850101{serial:04}");
-    format!("{first10}{}", Pesel::check_digit(&first10).unwrap())
-}
-
-async fn person(f: &Fixture, clerk: &Ctx, serial: u32) -> party::Model {
-    parties::create_party(
-        &f.finance,
-        clerk,
-        NewParty {
-            kind: PartyKind::Person,
-            name: format!("Osoba {serial}"),
-            pesel: Some(pesel(serial)),
-            nip: None,
-            regon: None,
-            krs: None,
-            address: AddressInput::default(),
-            email: None,
-            phone: None,
-        },
-    )
-    .await
-    .unwrap()
-}
-
-async fn assess(
-    f: &Fixture,
-    clerk: &Ctx,
-    party: Uuid,
-    kind: &str,
-    year: i32,
-    amount: &str,
-    installments: Option<&[(&str, &str)]>,
-) -> Assessed {
-    assess::assess(
-        &f.finance,
-        clerk,
-        NewAssessment {
-            party_id: party,
-            kind: kind.into(),
-            year,
-            title: format!("{kind} {year}"),
-            amount: m(amount),
-            installments: installments.map(|v| v.iter().map(|(d, a)| (date(d), m(a))).collect()),
-            key: None,
-        },
-    )
-    .await
-    .unwrap()
-}
-
-fn payment(party: Uuid, amount: &str, on: &str, key: &str) -> NewPayment {
-    NewPayment {
-        party_id: party,
-        amount: m(amount),
-        paid_on: date(on),
-        title: "wpłata".into(),
-        installment_ids: vec![],
-        indicated_kind: None,
-        channel: Channel::Cash,
-        idempotency_key: key.into(),
-    }
-}
-
-async fn record(f: &Fixture, clerk: &Ctx, input: NewPayment) -> Recorded {
-    payments::record_payment(&f.finance, clerk, input)
-        .await
-        .unwrap()
-}
+use wspolnota_core::{AccountId, Ctx, ErrorCode, Money};
+use wspolnota_finance::entity::party;
+use wspolnota_finance::service::assess::Assessed;
+use wspolnota_finance::service::payments::{self, Recorded};
 
 /// (installment, principal, interest) of each allocation, in allocation order.
 fn split(r: &Recorded) -> Vec<(Option<Uuid>, Money, Money)> {
@@ -102,50 +23,61 @@ fn split(r: &Recorded) -> Vec<(Option<Uuid>, Money, Money)> {
         .collect()
 }
 
-async fn installment(f: &Fixture, id: Uuid) -> installment::Model {
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let row = installment::Entity::find_by_id(id)
-        .one(&tx)
-        .await
-        .unwrap()
-        .unwrap();
-    tx.commit().await.unwrap();
-    row
-}
-
-/// (payments, ledger entries, ledger lines) in the tenant.
-async fn counts(f: &Fixture) -> (u64, u64, u64) {
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let c = (
-        payment::Entity::find().count(&tx).await.unwrap(),
-        ledger_entry::Entity::find().count(&tx).await.unwrap(),
-        ledger_line::Entity::find().count(&tx).await.unwrap(),
-    );
-    tx.commit().await.unwrap();
-    c
-}
-
-/// A party with property tax 2025 of 1,000 (250 due 17.03, 15.05, 15.09, 17.11) and
-/// transport tax 2025 of 400 (200 due 17.02 — 15.02 was a Saturday — and 15.09).
-async fn two_kinds(f: &Fixture, clerk: &Ctx) -> (party::Model, Assessed, Assessed) {
-    let p = person(f, clerk, 1).await;
-    let property = assess(f, clerk, p.id, "property_tax_person", 2025, "1000", None).await;
-    let transport = assess(f, clerk, p.id, "transport_tax", 2025, "400", None).await;
+/// On 20.03.2025, a party with property tax 2025 of 1,000 (250 due 17.03, 15.05, 15.09, 17.11)
+/// and transport tax 2025 of 400 (200 due 17.02 — 15.02 was a Saturday — and 15.09), both
+/// assessed on 10.01.
+async fn two_kinds() -> (Fixture, Ctx, party::Model, Assessed, Assessed) {
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    let property = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
+    let transport = assess(&f, &clerk, p.id, "transport_tax", 2025, "400", None).await;
     assert_eq!(transport.installments[0].due_date, date("2025-02-17"));
     assert_eq!(property.installments[0].due_date, date("2025-03-17"));
-    (p, property, transport)
+    f.set_today("2025-03-20");
+    (f, clerk, p, property, transport)
+}
+
+/// 1,000 of waste fee (tax interest) in one installment nominally due 15.03.`year`, and 500
+/// paid on 15.05.`year`, recorded on the 20th.
+async fn half_of_1000_paid_on_15_may(
+    year: i32,
+) -> (Fixture, Ctx, party::Model, Assessed, Recorded) {
+    let (f, clerk, p) = zamosc_with_person(&format!("{year}-01-10")).await;
+    let due = format!("{year}-03-15");
+    let a = assess(
+        &f,
+        &clerk,
+        p.id,
+        "waste_fee",
+        year,
+        "1000.00",
+        Some(&[(due.as_str(), "1000.00")]),
+    )
+    .await;
+    f.set_today(&format!("{year}-05-20"));
+    let paid_on = format!("{year}-05-15");
+    let r = record(&f, &clerk, payment(p.id, "500.00", &paid_on, "k1")).await;
+    (f, clerk, p, a, r)
+}
+
+/// Property tax 2025 of 100 (single payment due 17.03), and 150 paid on 10.03.2025.
+async fn overpaid_by_50() -> (Fixture, Ctx, party::Model, Assessed, Recorded) {
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "100", None).await;
+    f.set_today("2025-03-10");
+    let r = record(&f, &clerk, payment(p.id, "150", "2025-03-10", "k1")).await;
+    (f, clerk, p, a, r)
+}
+
+/// On 10.03.2025, person 1 owing property tax 2025 of 1,000 assessed that day.
+async fn owing_1000_on_10_march() -> (Fixture, Ctx, party::Model) {
+    let (f, clerk, p) = zamosc_with_person("2025-03-10").await;
+    assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
+    (f, clerk, p)
 }
 
 #[tokio::test]
 async fn payment_goes_to_the_oldest_arrear_across_kinds() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let (p, property, transport) = two_kinds(&f, &clerk).await;
-    f.set_today("2025-03-20");
+    let (f, clerk, p, property, transport) = two_kinds().await;
     // 300 on 20.03.2025: transport #1 (due 17.02) is the oldest: 200 with interest
     // 18.02–20.03 = 31 d × 14.5% × 200 / 365 = 2.46 → 2 zł ≤ 8.70 → none; then property #1
     // (due 17.03) gets the remaining 100 (3 days, 0.12 → 0 → none).
@@ -167,10 +99,7 @@ async fn payment_goes_to_the_oldest_arrear_across_kinds() {
 
 #[tokio::test]
 async fn indicated_installment_is_paid_first_even_with_an_older_arrear() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let (p, property, transport) = two_kinds(&f, &clerk).await;
-    f.set_today("2025-03-20");
+    let (f, clerk, p, property, transport) = two_kinds().await;
     // 300 indicating property #2 (due 15.05): 250 to it first although transport #1 is an
     // arrear since 17.02; the remaining 50 then goes to the oldest arrear, transport #1.
     let mut input = payment(p.id, "300", "2025-03-20", "k1");
@@ -187,10 +116,7 @@ async fn indicated_installment_is_paid_first_even_with_an_older_arrear() {
 
 #[tokio::test]
 async fn payment_into_a_kinds_account_goes_to_that_kind_first() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let (p, property, _transport) = two_kinds(&f, &clerk).await;
-    f.set_today("2025-03-20");
+    let (f, clerk, p, property, _transport) = two_kinds().await;
     // Paid into the property-tax virtual account: that indicates property tax, so its
     // oldest installment (#1, due 17.03) comes before the older transport arrear.
     let mut input = payment(p.id, "250", "2025-03-20", "k1");
@@ -204,27 +130,13 @@ async fn payment_into_a_kinds_account_goes_to_that_kind_first() {
 
 #[tokio::test]
 async fn short_payment_is_split_proportionally_art_55_2() {
-    let f = Fixture::new("zamosc", "2024-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p, a, r) = half_of_1000_paid_on_15_may(2024).await;
     // DOMAIN §2.4 example with a deadline that is a working day: 1,000 due Friday 15.03.2024
     // (waste fee, tax interest, explicit installment), 500 paid 15.05.2024.
     // Interest: 16.03–15.05 = 61 d × 14.5% = 1000 × 14.5 × 61 / 36500 = 24.2329 → 24 zł.
     // Ratio with the rounded interest (tenant setting "rounded"):
     //   principal = 500 × 1000 / 1024 = 488.28125 → 488.28; interest = 500 − 488.28 = 11.72.
-    let a = assess(
-        &f,
-        &clerk,
-        p.id,
-        "waste_fee",
-        2024,
-        "1000.00",
-        Some(&[("2024-03-15", "1000.00")]),
-    )
-    .await;
     assert_eq!(a.installments[0].due_date, date("2024-03-15"));
-    f.set_today("2024-05-20");
-    let r = record(&f, &clerk, payment(p.id, "500.00", "2024-05-15", "k1")).await;
     assert_eq!(
         split(&r),
         vec![(Some(a.installments[0].id), m("488.28"), m("11.72"))]
@@ -235,36 +147,21 @@ async fn short_payment_is_split_proportionally_art_55_2() {
         installment(&f, a.installments[0].id).await.outstanding,
         51_172
     );
-    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
     assert_eq!(
-        data.balance(&f.finance, date("2024-05-15")).outstanding,
+        balance(&f, &clerk, p.id, "2024-05-15").await.outstanding,
         m("511.72")
     );
 }
 
 #[tokio::test]
 async fn short_payment_split_uses_the_deadline_moved_off_saturday() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, _, _, a, r) = half_of_1000_paid_on_15_may(2025).await;
     // The DOMAIN example as dated there: 1,000 due 15.03.2025, 500 paid 15.05.2025. 15.03.2025
     // was a Saturday, so the installment is due Monday 17.03 (art. 12 § 5 OP), and:
     //   18.03–07.05 51 d × 14.5% = 20.2603; 08.05–15.05 8 d × 13.5% = 2.9589
     //   → 23.2192 → 23 zł (not DOMAIN's 24, which takes 15.03 as the deadline)
     //   principal = 500 × 1000 / 1023 = 488.7586 → 488.76; interest = 11.24.
-    let a = assess(
-        &f,
-        &clerk,
-        p.id,
-        "waste_fee",
-        2025,
-        "1000.00",
-        Some(&[("2025-03-15", "1000.00")]),
-    )
-    .await;
     assert_eq!(a.installments[0].due_date, date("2025-03-17"));
-    f.set_today("2025-05-20");
-    let r = record(&f, &clerk, payment(p.id, "500.00", "2025-05-15", "k1")).await;
     assert_eq!(
         split(&r),
         vec![(Some(a.installments[0].id), m("488.76"), m("11.24"))]
@@ -277,31 +174,20 @@ async fn short_payment_split_uses_the_deadline_moved_off_saturday() {
 
 #[tokio::test]
 async fn paying_more_than_owed_leaves_an_overpayment() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
-    let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "100", None).await;
-    f.set_today("2025-03-10");
     // 150 against 100 owed (single payment due 17.03): 50 over, on the credit balance.
-    let r = record(&f, &clerk, payment(p.id, "150", "2025-03-10", "k1")).await;
+    let (f, clerk, p, a, r) = overpaid_by_50().await;
     assert_eq!(
         split(&r),
         vec![(Some(a.installments[0].id), m("100"), Money::ZERO)]
     );
     assert_eq!(r.payment.overpayment, 5_000);
-    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
-    let b = data.balance(&f.finance, date("2025-03-10"));
+    let b = balance(&f, &clerk, p.id, "2025-03-10").await;
     assert_eq!((b.outstanding, b.overpayment), (Money::ZERO, m("50")));
 }
 
 #[tokio::test]
 async fn overpayment_is_offset_against_a_new_assessment_art_76() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
-    assess(&f, &clerk, p.id, "property_tax_person", 2025, "100", None).await;
-    f.set_today("2025-03-10");
-    record(&f, &clerk, payment(p.id, "150", "2025-03-10", "k1")).await;
+    let (f, clerk, p, _, _) = overpaid_by_50().await;
     // A new decision for 2026: 400 → 100 due 16.03.2026 (15.03 a Sunday), 15.05, 15.09,
     // 16.11. The 50 credit is credited ex officio to the earliest, #1: outstanding 50.
     f.set_today("2025-12-15");
@@ -315,18 +201,9 @@ async fn overpayment_is_offset_against_a_new_assessment_art_76() {
         installment(&f, next.installments[1].id).await.outstanding,
         10_000
     );
-    let data = account::load(&f.finance, &clerk, Some(p.id)).await.unwrap();
-    let b = data.balance(&f.finance, date("2025-12-15"));
+    let b = balance(&f, &clerk, p.id, "2025-12-15").await;
     assert_eq!((b.outstanding, b.overpayment), (m("350"), Money::ZERO));
-    let tx = TenantConnector::begin(&*f.store, f.tenant.slug())
-        .await
-        .unwrap();
-    let offsets = payment::Entity::find()
-        .filter(payment::Column::Channel.eq("offset"))
-        .all(&tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let offsets = offsets(&f).await;
     assert_eq!(offsets.len(), 1);
     assert_eq!(
         (
@@ -340,9 +217,7 @@ async fn overpayment_is_offset_against_a_new_assessment_art_76() {
 
 #[tokio::test]
 async fn same_idempotency_key_records_one_payment() {
-    let f = Fixture::new("zamosc", "2025-01-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
     let a = assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
     f.set_today("2025-03-10");
     let first = record(&f, &clerk, payment(p.id, "300", "2025-03-10", "bank-42")).await;
@@ -365,10 +240,7 @@ async fn same_idempotency_key_records_one_payment() {
 
 #[tokio::test]
 async fn payment_dated_in_the_future_is_a_validation_error() {
-    let f = Fixture::new("zamosc", "2025-03-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
-    assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
+    let (f, clerk, p) = owing_1000_on_10_march().await;
     let before = counts(&f).await;
     let e = payments::record_payment(&f.finance, &clerk, payment(p.id, "100", "2025-03-11", "k1"))
         .await
@@ -380,10 +252,7 @@ async fn payment_dated_in_the_future_is_a_validation_error() {
 
 #[tokio::test]
 async fn cash_desk_needs_a_finance_clerk() {
-    let f = Fixture::new("zamosc", "2025-03-10").await;
-    let clerk = f.clerk();
-    let p = person(&f, &clerk, 1).await;
-    assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
+    let (f, _, p) = owing_1000_on_10_march().await;
     let before = counts(&f).await;
     let resident = f.resident(AccountId::new());
     let e = payments::record_payment(
