@@ -15,7 +15,7 @@ use wspolnota_auth::entity::account;
 use wspolnota_auth::password;
 use wspolnota_core::value::Email;
 use wspolnota_core::{AccountId, ClerkScope, Ctx, Role};
-use wspolnota_finance::demo::DemoSummary;
+use wspolnota_finance::demo::{DemoSize, DemoSummary};
 
 use crate::registry;
 use crate::state::AppState;
@@ -26,6 +26,28 @@ pub const PASSWORD: &str = "wspolnota-demo";
 pub const FINANCE_SEED: u64 = 2026;
 
 const FINANCE: &str = "finance";
+
+/// Multiplies the size of the demo registers (default 1: about twenty parties a gmina,
+/// thirty in the powiat; 15 gives 300 persons and 30 organisations a gmina, and minutes of
+/// seeding in a debug build).
+pub const SCALE_ENV: &str = "WSPOLNOTA_DEMO_SCALE";
+
+fn demo_size() -> anyhow::Result<DemoSize> {
+    match std::env::var(SCALE_ENV) {
+        Ok(v) if !v.trim().is_empty() => {
+            let factor: usize = v
+                .trim()
+                .parse()
+                .with_context(|| format!("{SCALE_ENV}={v:?} is not a whole number"))?;
+            anyhow::ensure!(
+                (1..=100).contains(&factor),
+                "{SCALE_ENV} must be between 1 and 100, got {factor}"
+            );
+            Ok(DemoSize::scaled(factor))
+        }
+        _ => Ok(DemoSize::DEFAULT),
+    }
+}
 
 struct DemoAccount {
     scope: String,
@@ -133,6 +155,7 @@ pub async fn account_id(
 /// Seeds the finance register of every tenant with the finance e-service, the tenants in
 /// parallel (each in one transaction of its own). Returns each tenant's summary.
 pub async fn seed_finance(state: &AppState) -> anyhow::Result<Vec<(String, DemoSummary)>> {
+    let size = demo_size()?;
     let mut tasks = JoinSet::new();
     for tenant in state.registry.all() {
         if !tenant.config().e_services.iter().any(|e| e == FINANCE) {
@@ -143,8 +166,14 @@ pub async fn seed_finance(state: &AppState) -> anyhow::Result<Vec<(String, DemoS
         let state = state.clone();
         tasks.spawn(async move {
             let ctx = Ctx::system(tenant, state.services());
-            let summary =
-                wspolnota_finance::demo::seed(&state.finance, &ctx, resident, FINANCE_SEED).await;
+            let summary = wspolnota_finance::demo::seed_sized(
+                &state.finance,
+                &ctx,
+                resident,
+                FINANCE_SEED,
+                size,
+            )
+            .await;
             (slug, summary)
         });
     }
