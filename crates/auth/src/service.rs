@@ -216,33 +216,19 @@ impl AuthService {
                 "an account with this e-mail already exists",
             ));
         }
-        let id = AccountId::new();
-        let now = Utc::now();
-        account::ActiveModel {
-            id: Set(id.0),
-            tenant: Set(scope.to_owned()),
-            email: Set(email.as_str().to_owned()),
-            display_name: Set(display_name.to_owned()),
-            password_hash: Set(password_hash),
-            verified: Set(false),
-            pesel_hmac: Set(None),
-            failed_logins: Set(0),
-            locked_until: Set(None),
-            created_at: Set(now),
-            last_login_at: Set(None),
-        }
-        .insert(&tx)
+        let id = insert_account(
+            &tx,
+            NewAccount {
+                scope,
+                email,
+                display_name,
+                password_hash,
+                roles,
+                granted_by,
+            },
+            Utc::now(),
+        )
         .await?;
-        for role in roles {
-            account_role::ActiveModel {
-                account_id: Set(id.0),
-                role: Set(role.to_string()),
-                granted_by: Set(granted_by.map(|g| g.0)),
-                granted_at: Set(now),
-            }
-            .insert(&tx)
-            .await?;
-        }
         tx.commit().await?;
         Ok(id)
     }
@@ -606,34 +592,19 @@ impl AuthService {
                 let id = match existing {
                     Some(acc) => acc.id,
                     None => {
-                        let id = Uuid::now_v7();
-                        account::ActiveModel {
-                            id: Set(id),
-                            tenant: Set(scope.clone()),
-                            email: Set(email.as_str().to_owned()),
-                            display_name: Set(identity
-                                .name
-                                .clone()
-                                .unwrap_or_else(|| email.as_str().to_owned())),
-                            password_hash: Set(None),
-                            verified: Set(false),
-                            pesel_hmac: Set(None),
-                            failed_logins: Set(0),
-                            locked_until: Set(None),
-                            created_at: Set(now),
-                            last_login_at: Set(None),
-                        }
-                        .insert(&tx)
-                        .await?;
-                        account_role::ActiveModel {
-                            account_id: Set(id),
-                            role: Set(Role::Resident.to_string()),
-                            granted_by: Set(None),
-                            granted_at: Set(now),
-                        }
-                        .insert(&tx)
-                        .await?;
-                        id
+                        let name = identity
+                            .name
+                            .clone()
+                            .unwrap_or_else(|| email.as_str().to_owned());
+                        let new = NewAccount {
+                            scope: &scope,
+                            email: &email,
+                            display_name: &name,
+                            password_hash: None,
+                            roles: &[Role::Resident],
+                            granted_by: None,
+                        };
+                        insert_account(&tx, new, now).await?.0
                     }
                 };
                 oidc_identity::ActiveModel {
@@ -659,6 +630,50 @@ impl AuthService {
         tx.commit().await?;
         Ok((AccountId(id), pesel))
     }
+}
+
+struct NewAccount<'a> {
+    scope: &'a str,
+    email: &'a Email,
+    display_name: &'a str,
+    password_hash: Option<String>,
+    roles: &'a [Role],
+    granted_by: Option<AccountId>,
+}
+
+/// Inserts an account and its roles inside the caller's transaction.
+async fn insert_account(
+    tx: &DatabaseTransaction,
+    new: NewAccount<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<AccountId> {
+    let id = AccountId::new();
+    account::ActiveModel {
+        id: Set(id.0),
+        tenant: Set(new.scope.to_owned()),
+        email: Set(new.email.as_str().to_owned()),
+        display_name: Set(new.display_name.to_owned()),
+        password_hash: Set(new.password_hash),
+        verified: Set(false),
+        pesel_hmac: Set(None),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+        last_login_at: Set(None),
+    }
+    .insert(tx)
+    .await?;
+    for role in new.roles {
+        account_role::ActiveModel {
+            account_id: Set(id.0),
+            role: Set(role.to_string()),
+            granted_by: Set(new.granted_by.map(|g| g.0)),
+            granted_at: Set(now),
+        }
+        .insert(tx)
+        .await?;
+    }
+    Ok(id)
 }
 
 async fn roles_of<C: ConnectionTrait>(db: &C, account: Uuid) -> AppResult<Roles> {
