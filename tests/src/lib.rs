@@ -673,6 +673,8 @@ impl TestApp {
         cmd.env_remove("DATABASE_URL")
             .env_remove("REDIS_URL")
             .env("WSPOLNOTA_JWT_SECRET", &self.jwt_secret)
+            // The smallest demo register: these tests exercise the platform, not the data.
+            .env("WSPOLNOTA_DEMO_SCALE", "1")
             .env("RUST_LOG", "warn");
         if let Some(PgDb { url, .. }) = &self.db {
             cmd.env("DATABASE_URL", url);

@@ -52,6 +52,7 @@ impl Server {
             cmd.env_remove(var);
         }
         let child = cmd
+            .env("WSPOLNOTA_DEMO_SCALE", "1")
             .env("RUST_LOG", "info,sea_orm_migration=warn")
             .args(["serve", "--demo", "--bind"])
             .arg(format!("127.0.0.1:{port}"))
