@@ -9,6 +9,7 @@ use async_graphql::{
     ResultExt, SimpleObject,
 };
 use chrono::NaiveDate;
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 use wspolnota_core::graphql::{EServiceGuard, ctx, eservice_visible};
 use wspolnota_core::{AccountId, AppError, Money, TenantDb};
@@ -682,5 +683,3 @@ impl DeskMutation {
         Ok(code)
     }
 }
-
-use sea_orm::EntityTrait;
