@@ -3,9 +3,11 @@
 //! idempotent calls, tracing and metrics without bodies). Each gateway module holds its wire
 //! types and an exhaustive mapping of its statuses onto [`ProviderStatus`].
 
+pub mod config;
 pub mod gateway;
 pub mod gateways;
 pub mod http_executor;
+pub mod state;
 
 pub use gateway::{
     GatewayError, GatewayKind, NextAction, Notification, PaymentGateway, PaymentRequest,
