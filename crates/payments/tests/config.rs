@@ -66,6 +66,25 @@ const SECRETS: [(&str, &str); 6] = [
     ("ZAMOSC_PAYBYNET_KEY", "paybynet-key-VALUE"),
 ];
 
+/// Every kind, in the order FULL lists them.
+const ALL_KINDS: [GatewayKind; 6] = [
+    GatewayKind::Sandbox,
+    GatewayKind::PayU,
+    GatewayKind::Przelewy24,
+    GatewayKind::PayPal,
+    GatewayKind::Paybynet,
+    GatewayKind::Transfer,
+];
+
+/// The kinds a tenant configuration resolves to an adapter (all but the platform's sandbox).
+const RESOLVABLE: [GatewayKind; 5] = [
+    GatewayKind::PayU,
+    GatewayKind::Przelewy24,
+    GatewayKind::PayPal,
+    GatewayKind::Paybynet,
+    GatewayKind::Transfer,
+];
+
 fn table(src: &str) -> toml::Table {
     src.parse::<toml::Table>().unwrap()
 }
@@ -99,17 +118,7 @@ fn full_table_parses() {
     let cfg = full();
     assert_eq!(cfg.default, Some(GatewayKind::PayU));
     let kinds: Vec<_> = cfg.gateways.iter().map(|g| g.kind()).collect();
-    assert_eq!(
-        kinds,
-        vec![
-            GatewayKind::Sandbox,
-            GatewayKind::PayU,
-            GatewayKind::Przelewy24,
-            GatewayKind::PayPal,
-            GatewayKind::Paybynet,
-            GatewayKind::Transfer,
-        ]
-    );
+    assert_eq!(kinds, ALL_KINDS);
     let (i, p24) = cfg.entry(GatewayKind::Przelewy24).unwrap();
     assert_eq!(i, 2);
     assert_eq!(p24.mode, GatewayMode::Live);
@@ -139,14 +148,7 @@ fn empty_table_is_no_gateways() {
 
 #[test]
 fn parse_kind_round_trips() {
-    for k in [
-        GatewayKind::Sandbox,
-        GatewayKind::PayU,
-        GatewayKind::Przelewy24,
-        GatewayKind::PayPal,
-        GatewayKind::Paybynet,
-        GatewayKind::Transfer,
-    ] {
+    for k in ALL_KINDS {
         assert_eq!(parse_kind(k.as_str()), Some(k));
     }
     assert_eq!(parse_kind("PayU"), None);
@@ -380,13 +382,7 @@ fn resolve_builds_each_adapter() {
     let cfg = full();
     let vars = fake_env();
     let env = |k: &str| vars.get(k).cloned();
-    for kind in [
-        GatewayKind::PayU,
-        GatewayKind::Przelewy24,
-        GatewayKind::PayPal,
-        GatewayKind::Paybynet,
-        GatewayKind::Transfer,
-    ] {
+    for kind in RESOLVABLE {
         let gateway = cfg
             .resolve(kind, &env)
             .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
@@ -472,13 +468,7 @@ fn secrets_never_appear_in_debug_or_errors() {
     assert_no_secret(&format!("{cfg:?}"));
     let vars = fake_env();
     let env = |k: &str| vars.get(k).cloned();
-    for kind in [
-        GatewayKind::PayU,
-        GatewayKind::Przelewy24,
-        GatewayKind::PayPal,
-        GatewayKind::Paybynet,
-        GatewayKind::Transfer,
-    ] {
+    for kind in RESOLVABLE {
         let gateway = cfg.resolve(kind, &env).unwrap();
         assert_no_secret(&format!("{:?}", cfg.entry(kind).unwrap().1));
         assert_no_secret(&cfg.credential_id(gateway.kind()));
@@ -488,27 +478,19 @@ fn secrets_never_appear_in_debug_or_errors() {
 #[test]
 fn credential_ids_are_stable_and_public() {
     let cfg = full();
-    assert_eq!(cfg.credential_id(GatewayKind::Sandbox), "sandbox:sandbox");
-    assert_eq!(
-        cfg.credential_id(GatewayKind::PayU),
-        "payu:sandbox:pos=300746"
-    );
-    assert_eq!(
-        cfg.credential_id(GatewayKind::Przelewy24),
-        "przelewy24:live:merchant=123456:pos=123457"
-    );
-    assert_eq!(
-        cfg.credential_id(GatewayKind::PayPal),
-        "paypal:sandbox:client=AXyClientId"
-    );
-    assert_eq!(
-        cfg.credential_id(GatewayKind::Paybynet),
-        "paybynet:live:merchant=9222697472"
-    );
-    assert_eq!(
-        cfg.credential_id(GatewayKind::Transfer),
-        "transfer:live:nip=9222697472"
-    );
+    for (kind, expected) in [
+        (GatewayKind::Sandbox, "sandbox:sandbox"),
+        (GatewayKind::PayU, "payu:sandbox:pos=300746"),
+        (
+            GatewayKind::Przelewy24,
+            "przelewy24:live:merchant=123456:pos=123457",
+        ),
+        (GatewayKind::PayPal, "paypal:sandbox:client=AXyClientId"),
+        (GatewayKind::Paybynet, "paybynet:live:merchant=9222697472"),
+        (GatewayKind::Transfer, "transfer:live:nip=9222697472"),
+    ] {
+        assert_eq!(cfg.credential_id(kind), expected);
+    }
     let empty = PaymentsConfig::default();
     assert_eq!(empty.credential_id(GatewayKind::PayU), "payu:unconfigured");
 }

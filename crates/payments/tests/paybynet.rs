@@ -2,11 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{Duration, TimeZone, Utc};
 use http::HeaderMap;
-use uuid::Uuid;
+use support::{assert_mapped, executor};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use wspolnota_core::Money;
@@ -14,17 +16,12 @@ use wspolnota_payments::gateways::paybynet::{
     Paybynet, PaybynetConfig, PaybynetPayee, PaybynetTransaction, id_trans, parse_trigger,
 };
 use wspolnota_payments::{
-    GatewayError, HttpExecutor, NextAction, PaymentGateway, PaymentRequest, ProviderStatus,
+    GatewayError, NextAction, PaymentGateway, PaymentRequest, ProviderStatus,
 };
 
 /// base64 of the fragments below plus `<hash>` = SHA-1 of fragments + `<password>tajne</password>`
 /// (computed once, independently of this crate).
 const HASHTRANS: &str = "PGlkX2NsaWVudD41MjYwMjUwMjc0PC9pZF9jbGllbnQ+PGlkX3RyYW5zPjAwMDAwMDAxMjM8L2lkX3RyYW5zPjxkYXRlX3ZhbGlkPjAxLTEyLTIwMjYgMTI6MDA6MDA8L2RhdGVfdmFsaWQ+PGFtb3VudD4xMjMsNDU8L2Ftb3VudD48Y3VycmVuY3k+UExOPC9jdXJyZW5jeT48ZW1haWw+amFuQGV4YW1wbGUucGw8L2VtYWlsPjxhY2NvdW50PjYxMTA5MDEwMTQwMDAwMDcxMjE5ODEyODc0PC9hY2NvdW50PjxhY2NuYW1lPkdtaW5hIFByenlrxYJhZG93YV5OTV4wMC0wMDFeWlBeV2Fyc3phd2FeQ0leUnluZWsgMV5TVF5Qb2xza2FeQ1RePC9hY2NuYW1lPjxiYWNrcGFnZT5odHRwczovL3dzcG9sbm90YS5leGFtcGxlL3JldHVybjwvYmFja3BhZ2U+PGJhY2twYWdlcmVqZWN0Pmh0dHBzOi8vd3Nwb2xub3RhLmV4YW1wbGUvcmV0dXJuPC9iYWNrcGFnZXJlamVjdD48aGFzaD4yNGZjNDE2OTY5MTk0OTZlYjQ1MmYyZmVjYjYyNGNlNTFkZjI4MzRlPC9oYXNoPg==";
-
-fn executor() -> HttpExecutor {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    HttpExecutor::new().unwrap()
-}
 
 fn gateway(status_url: &str) -> Paybynet {
     Paybynet::new(PaybynetConfig {
@@ -46,16 +43,15 @@ fn gateway(status_url: &str) -> Paybynet {
 
 fn request() -> PaymentRequest {
     PaymentRequest {
-        payment_id: Uuid::parse_str("00000000-0000-0000-0000-000000000001").unwrap(),
-        amount: Money::from_grosze(12345),
-        description: "Opłata za odpady".to_owned(),
         payer_email: Some("jan@example.pl".to_owned()),
-        payer_name: None,
-        payer_ip: None,
         bank: Some("15".to_owned()),
-        return_url: "https://wspolnota.example/return".to_owned(),
-        notify_url: "https://wspolnota.example/notify/paybynet".to_owned(),
-        language: "pl".to_owned(),
+        ..support::request(
+            support::uuid("00000000-0000-0000-0000-000000000001"),
+            Money::from_grosze(12345),
+            "Opłata za odpady",
+            "https://wspolnota.example/return",
+            "https://wspolnota.example/notify/paybynet",
+        )
     }
 }
 
@@ -153,10 +149,7 @@ async fn query_maps_statuses() {
         ))
         .query(&executor(), request().payment_id, "0000000001")
         .await;
-        match expected {
-            Some(status) => assert_eq!(got.unwrap(), status, "code {code}"),
-            None => assert!(matches!(got, Err(GatewayError::UnexpectedResponse(_)))),
-        }
+        assert_mapped(got, expected, &format!("code {code}"));
     }
 }
 

@@ -1,24 +1,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use http::{HeaderMap, HeaderValue};
 use serde_json::json;
+use support::{assert_mapped, assert_provider_error, executor, money, mount_json};
 use uuid::Uuid;
 use wiremock::matchers::{basic_auth, bearer_token, body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use wspolnota_core::Money;
 use wspolnota_payments::gateways::paypal::{PayPal, PayPalConfig};
 use wspolnota_payments::{
-    GatewayError, HttpExecutor, NextAction, PaymentGateway, PaymentRequest, ProviderStatus,
-    RefundOutcome,
+    GatewayError, NextAction, PaymentGateway, PaymentRequest, ProviderStatus, RefundOutcome,
 };
 
 const PAYMENT: &str = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const ORDER: &str = "5O190127TN364715T";
-
-fn executor() -> HttpExecutor {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    HttpExecutor::new().unwrap()
-}
 
 fn gateway(base: &str) -> PayPal {
     PayPal::new(PayPalConfig {
@@ -30,21 +27,20 @@ fn gateway(base: &str) -> PayPal {
 }
 
 fn payment_id() -> Uuid {
-    Uuid::parse_str(PAYMENT).unwrap()
+    support::uuid(PAYMENT)
 }
 
 fn request() -> PaymentRequest {
     PaymentRequest {
-        payment_id: payment_id(),
-        amount: Money::parse("123.45").unwrap(),
-        description: "Opłata za odpady 2026/01".into(),
         payer_email: Some("jan@example.org".into()),
         payer_name: Some("Jan Kowalski".into()),
-        payer_ip: None,
-        bank: None,
-        return_url: "https://gmina.example.org/platnosci/powrot".into(),
-        notify_url: "https://gmina.example.org/api/notify/paypal".into(),
-        language: "pl".into(),
+        ..support::request(
+            payment_id(),
+            money("123.45"),
+            "Opłata za odpady 2026/01",
+            "https://gmina.example.org/platnosci/powrot",
+            "https://gmina.example.org/api/notify/paypal",
+        )
     }
 }
 
@@ -139,15 +135,11 @@ async fn create_gets_a_token_once_and_sends_the_order() {
 async fn create_follows_a_payer_action_link() {
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
-    Mock::given(method("POST"))
-        .and(path("/v2/checkout/orders"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount_json(&server, "POST", "/v2/checkout/orders", 200, json!({
             "id": ORDER,
             "status": "PAYER_ACTION_REQUIRED",
             "links": [{"href": "https://www.paypal.com/checkoutnow?token=X", "rel": "payer-action", "method": "GET"}]
-        })))
-        .mount(&server)
-        .await;
+        })).await;
     let next = gateway(&server.uri())
         .create(&executor(), &request())
         .await
@@ -161,45 +153,38 @@ async fn create_follows_a_payer_action_link() {
 async fn provider_errors_are_reported() {
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
-    Mock::given(method("POST"))
-        .and(path("/v2/checkout/orders"))
-        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+    mount_json(&server, "POST", "/v2/checkout/orders", 422, json!({
             "name": "UNPROCESSABLE_ENTITY",
             "message": "The requested action could not be performed.",
             "debug_id": "b2aaac7fcd2d4",
             "details": [{"issue": "CURRENCY_NOT_SUPPORTED", "description": "Currency code is not supported."}]
-        })))
-        .mount(&server)
-        .await;
+        })).await;
     let err = gateway(&server.uri())
         .create(&executor(), &request())
         .await
         .unwrap_err();
-    match err {
-        GatewayError::Provider {
-            status,
-            code,
-            message,
-        } => {
-            assert_eq!(status, 422);
-            assert_eq!(code.as_deref(), Some("CURRENCY_NOT_SUPPORTED"));
-            assert_eq!(message, "Currency code is not supported.");
-        }
-        other => panic!("unexpected {other:?}"),
-    }
+    assert_provider_error(
+        err,
+        422,
+        "CURRENCY_NOT_SUPPORTED",
+        "Currency code is not supported.",
+    );
 }
 
 #[tokio::test]
 async fn bad_credentials_are_a_provider_error() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/oauth2/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+    mount_json(
+        &server,
+        "POST",
+        "/v1/oauth2/token",
+        401,
+        json!({
             "error": "invalid_client",
             "error_description": "Client Authentication failed"
-        })))
-        .mount(&server)
-        .await;
+        }),
+    )
+    .await;
     let err = gateway(&server.uri())
         .create(&executor(), &request())
         .await
@@ -231,7 +216,7 @@ async fn confirm_captures_the_order() {
     let gw = gateway(&server.uri());
     let http = executor();
     let status = gw
-        .confirm(&http, payment_id(), ORDER, Money::parse("123.45").unwrap())
+        .confirm(&http, payment_id(), ORDER, money("123.45"))
         .await
         .unwrap();
     let paid_at = "2026-11-27T10:15:30Z".parse().unwrap();
@@ -243,7 +228,7 @@ async fn confirm_captures_the_order() {
     );
     // A capture of another amount than expected is not accepted silently.
     let err = gw
-        .confirm(&http, payment_id(), ORDER, Money::parse("100.00").unwrap())
+        .confirm(&http, payment_id(), ORDER, money("100.00"))
         .await
         .unwrap_err();
     assert!(
@@ -256,29 +241,20 @@ async fn confirm_captures_the_order() {
 async fn confirm_of_an_already_captured_order_reads_its_status() {
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v2/checkout/orders/{ORDER}/capture")))
-        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+    mount_json(&server, "POST", &format!("/v2/checkout/orders/{ORDER}/capture"), 422, json!({
             "name": "UNPROCESSABLE_ENTITY",
             "details": [{"issue": "ORDER_ALREADY_CAPTURED", "description": "Order already captured."}]
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/checkout/orders/{ORDER}")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(order_json("COMPLETED", Some(("COMPLETED", "123.45")))),
-        )
-        .mount(&server)
-        .await;
+        })).await;
+    mount_json(
+        &server,
+        "GET",
+        &format!("/v2/checkout/orders/{ORDER}"),
+        200,
+        order_json("COMPLETED", Some(("COMPLETED", "123.45"))),
+    )
+    .await;
     let status = gateway(&server.uri())
-        .confirm(
-            &executor(),
-            payment_id(),
-            ORDER,
-            Money::parse("123.45").unwrap(),
-        )
+        .confirm(&executor(), payment_id(), ORDER, money("123.45"))
         .await
         .unwrap();
     assert!(matches!(status, ProviderStatus::Succeeded { .. }));
@@ -288,52 +264,46 @@ async fn confirm_of_an_already_captured_order_reads_its_status() {
 async fn query_maps_every_order_status() {
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
-    let cases: Vec<(&str, serde_json::Value, Option<ProviderStatus>)> = vec![
+    let paid_at = "2026-11-27T10:15:30Z".parse().unwrap();
+    // (order status, its capture, expected); order `A{n}` is the n-th row.
+    type Row<'a> = (&'a str, Option<(&'a str, &'a str)>, Option<ProviderStatus>);
+    let rows: [Row; 10] = [
+        ("CREATED", None, Some(ProviderStatus::Pending)),
+        ("SAVED", None, Some(ProviderStatus::Pending)),
+        ("PAYER_ACTION_REQUIRED", None, Some(ProviderStatus::Pending)),
         (
-            "A1",
-            order_json("CREATED", None),
-            Some(ProviderStatus::Pending),
-        ),
-        (
-            "A2",
-            order_json("SAVED", None),
-            Some(ProviderStatus::Pending),
-        ),
-        (
-            "A3",
-            order_json("PAYER_ACTION_REQUIRED", None),
-            Some(ProviderStatus::Pending),
-        ),
-        (
-            "A4",
-            order_json("APPROVED", None),
+            "APPROVED",
+            None,
             Some(ProviderStatus::WaitingForConfirmation),
         ),
+        ("VOIDED", None, Some(ProviderStatus::Cancelled)),
         (
-            "A5",
-            order_json("VOIDED", None),
-            Some(ProviderStatus::Cancelled),
-        ),
-        (
-            "A6",
-            order_json("COMPLETED", Some(("COMPLETED", "123.45"))),
+            "COMPLETED",
+            Some(("COMPLETED", "123.45")),
             Some(ProviderStatus::Succeeded {
-                paid_at: Some("2026-11-27T10:15:30Z".parse().unwrap()),
+                paid_at: Some(paid_at),
             }),
         ),
         (
-            "A7",
-            order_json("COMPLETED", Some(("PENDING", "123.45"))),
+            "COMPLETED",
+            Some(("PENDING", "123.45")),
             Some(ProviderStatus::Pending),
         ),
         (
-            "A8",
-            order_json("COMPLETED", Some(("DECLINED", "123.45"))),
+            "COMPLETED",
+            Some(("DECLINED", "123.45")),
             Some(ProviderStatus::Failed),
         ),
-        ("A9", order_json("COMPLETED", None), None),
-        ("A10", order_json("SOMETHING_NEW", None), None),
+        ("COMPLETED", None, None),
+        ("SOMETHING_NEW", None, None),
     ];
+    let cases: Vec<(String, serde_json::Value, Option<ProviderStatus>)> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (status, capture, expected))| {
+            (format!("A{}", i + 1), order_json(status, capture), expected)
+        })
+        .collect();
     for (id, body, _) in &cases {
         Mock::given(method("GET"))
             .and(path(format!("/v2/checkout/orders/{id}")))
@@ -345,14 +315,8 @@ async fn query_maps_every_order_status() {
     let gw = gateway(&server.uri());
     let http = executor();
     for (id, _, expected) in cases {
-        let got = gw.query(&http, payment_id(), id).await;
-        match expected {
-            Some(status) => assert_eq!(got.unwrap(), status, "order {id}"),
-            None => assert!(
-                matches!(got, Err(GatewayError::UnexpectedResponse(_))),
-                "order {id}: {got:?}"
-            ),
-        }
+        let got = gw.query(&http, payment_id(), &id).await;
+        assert_mapped(got, expected, &format!("order {id}"));
     }
     // An id that could escape the URL path is refused before any call.
     assert!(matches!(
@@ -365,14 +329,14 @@ async fn query_maps_every_order_status() {
 async fn refund_refunds_the_completed_capture() {
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/checkout/orders/{ORDER}")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(order_json("COMPLETED", Some(("COMPLETED", "123.45")))),
-        )
-        .mount(&server)
-        .await;
+    mount_json(
+        &server,
+        "GET",
+        &format!("/v2/checkout/orders/{ORDER}"),
+        200,
+        order_json("COMPLETED", Some(("COMPLETED", "123.45"))),
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path("/v2/payments/captures/3C679366HH908993F/refund"))
         .and(header(
@@ -496,7 +460,7 @@ fn notifications_are_read_and_mapped() {
         .unwrap();
     assert_eq!(n.provider_reference, ORDER);
     assert_eq!(n.payment_id, Some(payment_id()));
-    assert_eq!(n.amount, Some(Money::parse("123.45").unwrap()));
+    assert_eq!(n.amount, Some(money("123.45")));
     assert_eq!(n.dedupe_key, "WH-58D329510W468432D-8HN650336L201105X");
     assert_eq!(
         n.status,
@@ -557,11 +521,14 @@ async fn a_rejected_token_is_renewed() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v2/checkout/orders/R1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(order_json("APPROVED", None)))
-        .mount(&server)
-        .await;
+    mount_json(
+        &server,
+        "GET",
+        "/v2/checkout/orders/R1",
+        200,
+        order_json("APPROVED", None),
+    )
+    .await;
     let gw = gateway(&server.uri());
     let http = executor();
     assert!(matches!(

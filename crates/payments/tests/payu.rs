@@ -2,17 +2,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use sha2::Digest;
+use support::{assert_mapped, assert_provider_error, executor, money, mount_json};
 use uuid::Uuid;
 use wiremock::matchers::{body_partial_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use wspolnota_core::Money;
 use wspolnota_payments::gateways::payu::{PayU, PayUConfig};
 use wspolnota_payments::{
-    GatewayError, GatewayKind, HttpExecutor, NextAction, PaymentGateway, PaymentRequest,
-    ProviderStatus, RefundOutcome,
+    GatewayError, GatewayKind, NextAction, PaymentGateway, PaymentRequest, ProviderStatus,
+    RefundOutcome,
 };
 
 const TOKEN: &str = "7524f96e-2d22-45da-bc64-778a61cbfef5";
@@ -23,11 +26,6 @@ const FIXED_BODY: &str = r#"{"order":{"orderId":"LDLW5N7MF4140324GUEST000P01","e
 const FIXED_MD5: &str = "aa33e1f52b4a29f3562a1fc7eff42cd5";
 /// SHA-256(FIXED_BODY || SECOND_KEY), computed once and fixed here.
 const FIXED_SHA256: &str = "1857fae1a2b37f1344e476ff0138fd298a15e5b1090bc9666d79cedd6ad86d03";
-
-fn executor() -> HttpExecutor {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    HttpExecutor::new().expect("HTTP executor")
-}
 
 fn gateway(base_url: &str) -> PayU {
     PayU::new(PayUConfig {
@@ -40,21 +38,22 @@ fn gateway(base_url: &str) -> PayU {
 }
 
 fn payment_id() -> Uuid {
-    Uuid::parse_str("0190f5d2-7c1e-7a3b-9d4e-5f6a7b8c9d0e").expect("uuid")
+    support::uuid("0190f5d2-7c1e-7a3b-9d4e-5f6a7b8c9d0e")
 }
 
 fn request(bank: Option<&str>) -> PaymentRequest {
     PaymentRequest {
-        payment_id: payment_id(),
-        amount: Money::parse("123.45").expect("amount"),
-        description: "Podatek od nieruchomości 2026, rata 1".into(),
         payer_email: Some("jan.kowalski@example.pl".into()),
         payer_name: Some("Jan Kowalski".into()),
         payer_ip: Some("203.0.113.7".into()),
         bank: bank.map(str::to_owned),
-        return_url: "https://gmina.example.pl/platnosci/powrot".into(),
-        notify_url: "https://gmina.example.pl/api/notify/payu/tenant-1".into(),
-        language: "pl".into(),
+        ..support::request(
+            payment_id(),
+            money("123.45"),
+            "Podatek od nieruchomości 2026, rata 1",
+            "https://gmina.example.pl/platnosci/powrot",
+            "https://gmina.example.pl/api/notify/payu/tenant-1",
+        )
     }
 }
 
@@ -186,31 +185,25 @@ async fn create_maps_a_refusal_to_a_provider_error() {
         .create(&executor(), &request(None))
         .await
         .expect_err("refused");
-    match err {
-        GatewayError::Provider {
-            status,
-            code,
-            message,
-        } => {
-            assert_eq!(status, 400);
-            assert_eq!(code.as_deref(), Some("ERROR_VALUE_INVALID"));
-            assert_eq!(message, "Invalid value for customerIp");
-        }
-        other => panic!("expected a provider error, got {other:?}"),
-    }
+    assert_provider_error(
+        err,
+        400,
+        "ERROR_VALUE_INVALID",
+        "Invalid value for customerIp",
+    );
 }
 
 #[tokio::test]
 async fn create_reports_bad_oauth_credentials() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/pl/standard/user/oauth/authorize"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "error": "invalid_client",
-            "error_description": "Bad client credentials"
-        })))
-        .mount(&server)
-        .await;
+    mount_json(
+        &server,
+        "POST",
+        "/pl/standard/user/oauth/authorize",
+        401,
+        json!({"error": "invalid_client", "error_description": "Bad client credentials"}),
+    )
+    .await;
     let err = gateway(&server.uri())
         .create(&executor(), &request(None))
         .await
@@ -446,13 +439,7 @@ async fn query_maps_every_status() {
         let result = gateway(&server.uri())
             .query(&http, payment_id(), ORDER_ID)
             .await;
-        match expected {
-            Some(status) => assert_eq!(result.expect(payu_status), status, "{payu_status}"),
-            None => assert!(
-                matches!(result, Err(GatewayError::UnexpectedResponse(_))),
-                "{payu_status}: {result:?}"
-            ),
-        }
+        assert_mapped(result, expected, payu_status);
     }
 }
 
@@ -460,14 +447,11 @@ async fn query_maps_every_status() {
 async fn query_rejects_an_order_of_another_payment() {
     let server = MockServer::start().await;
     mount_oauth(&server, 1).await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v2_1/orders/{ORDER_ID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "orders": [{"orderId": ORDER_ID, "extOrderId": Uuid::nil().to_string(), "status": "COMPLETED"}],
-            "status": {"statusCode": "SUCCESS"}
-        })))
-        .mount(&server)
-        .await;
+    mount_json(&server, "GET", &format!("/api/v2_1/orders/{ORDER_ID}"), 200, json!({
+        "orders": [{"orderId": ORDER_ID, "extOrderId": Uuid::nil().to_string(), "status": "COMPLETED"}],
+        "status": {"statusCode": "SUCCESS"}
+    }))
+    .await;
     let result = gateway(&server.uri())
         .query(&executor(), payment_id(), ORDER_ID)
         .await;
@@ -481,13 +465,10 @@ async fn query_rejects_an_order_of_another_payment() {
 async fn query_of_an_unknown_order_is_a_provider_error() {
     let server = MockServer::start().await;
     mount_oauth(&server, 1).await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v2_1/orders/{ORDER_ID}")))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
-            "status": {"statusCode": "DATA_NOT_FOUND", "statusDesc": "Could not find data for given criteria."}
-        })))
-        .mount(&server)
-        .await;
+    mount_json(&server, "GET", &format!("/api/v2_1/orders/{ORDER_ID}"), 404, json!({
+        "status": {"statusCode": "DATA_NOT_FOUND", "statusDesc": "Could not find data for given criteria."}
+    }))
+    .await;
     let result = gateway(&server.uri())
         .query(&executor(), payment_id(), ORDER_ID)
         .await;
@@ -547,13 +528,10 @@ async fn refund_is_accepted() {
 async fn refund_refusal_is_a_provider_error() {
     let server = MockServer::start().await;
     mount_oauth(&server, 1).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/api/v2_1/orders/{ORDER_ID}/refunds")))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-            "status": {"statusCode": "ERROR_VALUE_INVALID", "codeLiteral": "NO_BALANCE", "statusDesc": "Lack of funds in account"}
-        })))
-        .mount(&server)
-        .await;
+    mount_json(&server, "POST", &format!("/api/v2_1/orders/{ORDER_ID}/refunds"), 400, json!({
+        "status": {"statusCode": "ERROR_VALUE_INVALID", "codeLiteral": "NO_BALANCE", "statusDesc": "Lack of funds in account"}
+    }))
+    .await;
     let result = gateway(&server.uri())
         .refund(
             &executor(),
@@ -582,14 +560,11 @@ async fn unauthorised_answer_drops_the_cached_token() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v2_1/orders/{ORDER_ID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "orders": [{"orderId": ORDER_ID, "extOrderId": payment_id().to_string(), "status": "NEW"}],
-            "status": {"statusCode": "SUCCESS"}
-        })))
-        .mount(&server)
-        .await;
+    mount_json(&server, "GET", &format!("/api/v2_1/orders/{ORDER_ID}"), 200, json!({
+        "orders": [{"orderId": ORDER_ID, "extOrderId": payment_id().to_string(), "status": "NEW"}],
+        "status": {"statusCode": "SUCCESS"}
+    }))
+    .await;
     let http = executor();
     let payu = gateway(&server.uri());
     let first = payu.query(&http, payment_id(), ORDER_ID).await;

@@ -2,16 +2,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use http::HeaderMap;
 use serde_json::json;
+use support::{assert_mapped, assert_provider_error, executor, mount_json};
 use uuid::Uuid;
 use wiremock::matchers::{basic_auth, body_json, body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use wspolnota_core::Money;
 use wspolnota_payments::gateways::przelewy24::{P24Config, Przelewy24, register_sign, verify_sign};
 use wspolnota_payments::{
-    GatewayError, HttpExecutor, NextAction, PaymentGateway, PaymentRequest, ProviderStatus,
-    RefundOutcome,
+    GatewayError, NextAction, PaymentGateway, PaymentRequest, ProviderStatus, RefundOutcome,
 };
 
 const SESSION: &str = "00000000-0000-0000-0000-000000000001";
@@ -24,11 +26,6 @@ const VERIFY_SIGN: &str = "51088cc755ccf1dbf3bf8558dd7da791512baeab928a516a4a09d
 /// Notification sign (see `notification_body`).
 const NOTIFICATION_SIGN: &str = "49b2288d3693b424269094b758531396226307b736d3e1f4b062da2a345fb8ef8123b297d1cfe1d31106f0778d81fb8c";
 
-fn executor() -> HttpExecutor {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    HttpExecutor::new().unwrap()
-}
-
 fn gateway(base_url: &str) -> Przelewy24 {
     Przelewy24::new(P24Config {
         base_url: base_url.to_owned(),
@@ -40,21 +37,20 @@ fn gateway(base_url: &str) -> Przelewy24 {
 }
 
 fn payment_id() -> Uuid {
-    Uuid::parse_str(SESSION).unwrap()
+    support::uuid(SESSION)
 }
 
 fn request() -> PaymentRequest {
     PaymentRequest {
-        payment_id: payment_id(),
-        amount: Money::from_grosze(12345),
-        description: "Opłata za odpady 11/2026".to_owned(),
         payer_email: Some("jan@example.pl".to_owned()),
         payer_name: Some("Jan Kowalski".to_owned()),
-        payer_ip: None,
-        bank: None,
-        return_url: "https://wspolnota.example/return".to_owned(),
-        notify_url: "https://wspolnota.example/notify/p24".to_owned(),
-        language: "pl".to_owned(),
+        ..support::request(
+            payment_id(),
+            Money::from_grosze(12345),
+            "Opłata za odpady 11/2026",
+            "https://wspolnota.example/return",
+            "https://wspolnota.example/notify/p24",
+        )
     }
 }
 
@@ -166,29 +162,19 @@ async fn create_registers_and_redirects() {
 #[tokio::test]
 async fn register_refusal_is_a_provider_error() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/transaction/register"))
-        .respond_with(
-            ResponseTemplate::new(400).set_body_json(json!({"error": "Invalid sign", "code": 400})),
-        )
-        .mount(&server)
-        .await;
+    mount_json(
+        &server,
+        "POST",
+        "/api/v1/transaction/register",
+        400,
+        json!({"error": "Invalid sign", "code": 400}),
+    )
+    .await;
     let err = gateway(&server.uri())
         .create(&executor(), &request())
         .await
         .unwrap_err();
-    match err {
-        GatewayError::Provider {
-            status,
-            code,
-            message,
-        } => {
-            assert_eq!(status, 400);
-            assert_eq!(code.as_deref(), Some("400"));
-            assert_eq!(message, "Invalid sign");
-        }
-        other => panic!("unexpected {other:?}"),
-    }
+    assert_provider_error(err, 400, "400", "Invalid sign");
 }
 
 #[test]
@@ -291,10 +277,7 @@ async fn query_maps_statuses() {
         let got = gateway(&server.uri())
             .query(&executor(), payment_id(), SESSION)
             .await;
-        match expected {
-            Some(status) => assert_eq!(got.unwrap(), status, "status {code}"),
-            None => assert!(matches!(got, Err(GatewayError::UnexpectedResponse(_)))),
-        }
+        assert_mapped(got, expected, &format!("status {code}"));
     }
     let server = MockServer::start().await;
     mount_lookup(&server, 2).await;
@@ -313,14 +296,14 @@ async fn query_maps_statuses() {
 #[tokio::test]
 async fn query_provider_error() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/transaction/by/sessionId/{SESSION}")))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_json(json!({"error": "Transaction not found", "code": 404})),
-        )
-        .mount(&server)
-        .await;
+    mount_json(
+        &server,
+        "GET",
+        &format!("/api/v1/transaction/by/sessionId/{SESSION}"),
+        404,
+        json!({"error": "Transaction not found", "code": 404}),
+    )
+    .await;
     let err = gateway(&server.uri())
         .query(&executor(), payment_id(), SESSION)
         .await

@@ -1,11 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use wspolnota_core::Money;
 use wspolnota_core::value::Nrb;
 use wspolnota_payments::gateways::transfer::{
     Transfer, TransferConfig, qr_svg, transfer_details, zbp_payload,
 };
-use wspolnota_payments::{GatewayError, NextAction, PaymentGateway, PaymentRequest};
+use wspolnota_payments::{GatewayError, NextAction, PaymentGateway};
 
 fn poznan() -> Nrb {
     Nrb::parse("62 1020 4027 0000 1302 1697 6010").unwrap()
@@ -22,7 +24,7 @@ fn cfg(name: &str, nip: Option<&str>) -> TransferConfig {
 fn payload_without_nip_keeps_polish_letters() {
     let p = zbp_payload(
         &poznan(),
-        Money::parse("123.45").unwrap(),
+        support::money("123.45"),
         "Opłata za odpady 2026/01",
         &cfg("Urząd Miasta Poznań", None),
     )
@@ -128,7 +130,7 @@ fn svg_is_an_svg_document() {
 
     let t = Transfer::new(cfg("Urząd Miasta Poznań", Some("2090001440")));
     let NextAction::Transfer { qr_svg, .. } = t
-        .instructions(&poznan(), Money::parse("123.45").unwrap(), "Opłata")
+        .instructions(&poznan(), support::money("123.45"), "Opłata")
         .unwrap()
     else {
         panic!("not a transfer")
@@ -157,21 +159,15 @@ fn bad_amounts_and_nip_are_refused() {
 
 #[tokio::test]
 async fn online_flows_are_not_supported() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = wspolnota_payments::HttpExecutor::new().unwrap();
+    let http = support::executor();
     let t = Transfer::new(cfg("Gmina", None));
-    let req = PaymentRequest {
-        payment_id: uuid::Uuid::nil(),
-        amount: Money::from_zloty(5),
-        description: "x".into(),
-        payer_email: None,
-        payer_name: None,
-        payer_ip: None,
-        bank: None,
-        return_url: "https://example.org/r".into(),
-        notify_url: "https://example.org/n".into(),
-        language: "pl".into(),
-    };
+    let req = support::request(
+        uuid::Uuid::nil(),
+        Money::from_zloty(5),
+        "x",
+        "https://example.org/r",
+        "https://example.org/n",
+    );
     assert!(matches!(
         t.create(&http, &req).await,
         Err(GatewayError::FlowNotSupported { .. })
