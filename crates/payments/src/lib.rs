@@ -7,6 +7,8 @@ pub mod config;
 pub mod gateway;
 pub mod gateways;
 pub mod http_executor;
+pub mod receipt;
+pub mod sandbox_page;
 pub mod state;
 
 pub use gateway::{

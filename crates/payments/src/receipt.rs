@@ -1,0 +1,1 @@
+//! The resident's receipt for a succeeded payment, as printable HTML.
