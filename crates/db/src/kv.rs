@@ -3,12 +3,18 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_redis::{Config, Pool, Runtime};
+use futures_util::StreamExt;
+use wspolnota_core::kv::KvStream;
 use wspolnota_core::{AppError, AppResult, KvStore, MemoryKv};
 
 /// Redis behind the core's `KvStore`. Every key is `{namespace}:{scope}:{key}`: the namespace
 /// separates deployments sharing one Redis, the scope (added by `ScopedKv`) separates tenants.
+/// Pub/sub channels are named the same way.
 pub struct RedisKv {
     pool: Pool,
+    /// Opens the dedicated connection of each subscription (a subscribed connection can run
+    /// no other command, so it cannot come from the pool).
+    client: redis::Client,
     namespace: String,
 }
 
@@ -17,8 +23,10 @@ impl RedisKv {
         let pool = Config::from_url(url)
             .create_pool(Some(Runtime::Tokio1))
             .map_err(AppError::internal)?;
+        let client = redis::Client::open(url).map_err(AppError::internal)?;
         let kv = Self {
             pool,
+            client,
             namespace: namespace.to_owned(),
         };
         let mut conn = kv.conn().await?;
@@ -103,6 +111,43 @@ impl KvStore for RedisKv {
             .query_async::<()>(&mut conn)
             .await
             .map_err(AppError::internal)
+    }
+
+    async fn publish(&self, channel: &str, message: &str) -> AppResult<()> {
+        let mut conn = self.conn().await?;
+        // The reply is the number of subscribers reached; none is fine.
+        redis::cmd("PUBLISH")
+            .arg(self.key(channel))
+            .arg(message)
+            .query_async::<i64>(&mut conn)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(())
+    }
+
+    async fn subscribe(&self, channel: &str) -> AppResult<KvStream> {
+        let mut pubsub = self
+            .client
+            .get_async_pubsub()
+            .await
+            .map_err(AppError::internal)?;
+        // Returns once Redis has confirmed the SUBSCRIBE, so nothing published after this
+        // call returns is missed.
+        pubsub
+            .subscribe(self.key(channel))
+            .await
+            .map_err(AppError::internal)?;
+        // The stream owns the connection: dropping it closes the connection, which unsubscribes.
+        let messages = pubsub.into_on_message().filter_map(|msg| async move {
+            match msg.get_payload::<String>() {
+                Ok(payload) => Some(payload),
+                Err(_) => {
+                    tracing::warn!("kv: skipped a pub/sub message that is not UTF-8");
+                    None
+                }
+            }
+        });
+        Ok(Box::pin(messages))
     }
 }
 
