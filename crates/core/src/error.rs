@@ -21,6 +21,8 @@ pub enum ErrorCode {
     Conflict,
     RateLimited,
     Suspended,
+    /// A service the platform depends on (a payment gateway) failed or did not answer.
+    Upstream,
     Internal,
 }
 
@@ -34,6 +36,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
             Self::Suspended => "SUSPENDED",
+            Self::Upstream => "UPSTREAM",
             Self::Internal => "INTERNAL",
         }
     }
@@ -48,6 +51,7 @@ impl ErrorCode {
             Self::Conflict => StatusCode::CONFLICT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Suspended => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Upstream => StatusCode::BAD_GATEWAY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -99,6 +103,11 @@ impl AppError {
 
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Conflict, message)
+    }
+
+    /// A dependency failed; `message` says which, in words safe to show the client.
+    pub fn upstream(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Upstream, message)
     }
 
     pub fn rate_limited(message: impl Into<String>) -> Self {

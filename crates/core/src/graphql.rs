@@ -43,3 +43,12 @@ impl Guard for EServiceGuard {
         }
     }
 }
+
+/// What the HTTP layer tells GraphQL resolvers about the request beyond its `Ctx`.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    /// The `Idempotency-Key` header, if the client sent one.
+    pub idempotency_key: Option<String>,
+    /// The client's address (from `X-Forwarded-For` only behind a trusted proxy).
+    pub client_addr: Option<String>,
+}

@@ -25,7 +25,7 @@ pub use db::{TenantConnector, TenantDb, TenantTx};
 pub use error::{AppError, AppResult, ErrorCode};
 pub use eservice::{EService, Permission};
 pub use ids::{AccountId, RequestId, TenantSlug};
-pub use kv::{KvStore, MemoryKv, ScopedKv};
+pub use kv::{KvStore, KvStream, MemoryKv, ScopedKv};
 pub use money::Money;
 pub use role::{ClerkScope, Role, Roles};
 pub use tenant::{HostMatch, Tenant, TenantConfig, TenantRegistry, TenantStatus};

@@ -252,11 +252,45 @@ impl GatewayEntry {
 }
 
 /// The tenant's `[payments]` table.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentsConfig {
     /// The gateway the portal preselects.
     pub default: Option<GatewayKind>,
     pub gateways: Vec<GatewayEntry>,
+    /// How long an online payment may stay unfinished (its installments stay locked) before
+    /// the sweeper asks the provider and expires it.
+    pub payment_minutes: u32,
+    /// How long transfer instructions stay open before the payment is marked expired (the
+    /// transfer itself is matched on the bank statement whenever it comes).
+    pub transfer_days: u32,
+}
+
+const DEFAULT_PAYMENT_MINUTES: u32 = 30;
+const DEFAULT_TRANSFER_DAYS: u32 = 14;
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        Self {
+            default: None,
+            gateways: Vec::new(),
+            payment_minutes: DEFAULT_PAYMENT_MINUTES,
+            transfer_days: DEFAULT_TRANSFER_DAYS,
+        }
+    }
+}
+
+fn positive(table: &toml::Table, key: &str, default: u32) -> Result<u32, FieldError> {
+    match table.get(key) {
+        None => Ok(default),
+        Some(value) => value
+            .as_integer()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| FieldError {
+                field: format!("payments.{key}"),
+                message: "must be a whole number from 1 to 100000".into(),
+            }),
+    }
 }
 
 /// Deserializes `value` into `T`, naming the offending key when serde reports one.
@@ -342,10 +376,14 @@ impl PaymentsConfig {
     /// with no gateways.
     pub fn from_table(table: &toml::Table) -> Result<Self, FieldError> {
         for key in table.keys() {
-            if key != "default" && key != "gateways" {
+            if !["default", "gateways", "payment_minutes", "transfer_days"].contains(&key.as_str())
+            {
                 return err(
                     format!("payments.{key}"),
-                    format!("unknown field `{key}`, expected `default` or `gateways`"),
+                    format!(
+                        "unknown field `{key}`, expected `default`, `gateways`, \
+                         `payment_minutes` or `transfer_days`"
+                    ),
                 );
             }
         }
@@ -404,7 +442,12 @@ impl PaymentsConfig {
                 Some(kind)
             }
         };
-        Ok(Self { default, gateways })
+        Ok(Self {
+            default,
+            gateways,
+            payment_minutes: positive(table, "payment_minutes", DEFAULT_PAYMENT_MINUTES)?,
+            transfer_days: positive(table, "transfer_days", DEFAULT_TRANSFER_DAYS)?,
+        })
     }
 
     /// The entry for `kind` and its index in `payments.gateways`.

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::columns::{at, id_uuid, index, money};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -179,42 +181,6 @@ enum LedgerLines {
     ObligationId,
     Debit,
     Credit,
-}
-
-fn id_uuid<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn money<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().to_owned()
-}
-
-fn at<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn index(
-    name: &str,
-    table: impl IntoIden,
-    cols: Vec<DynIden>,
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for col in cols {
-        idx.col(col);
-    }
-    if unique {
-        idx.unique();
-    }
-    idx.to_owned()
 }
 
 #[async_trait::async_trait]

@@ -1,7 +1,9 @@
 use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261127_000001_core;
 mod m20261127_000100_finance;
+mod m20261127_000200_payments;
 
 pub use m20261127_000001_core::TenantAuditLog;
 
@@ -13,6 +15,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         let mut all = core();
         all.extend(finance());
+        all.extend(payments());
         all
     }
 }
@@ -25,4 +28,9 @@ pub fn core() -> Vec<Box<dyn MigrationTrait>> {
 /// The finance e-service's tables.
 pub fn finance() -> Vec<Box<dyn MigrationTrait>> {
     vec![Box::new(m20261127_000100_finance::Migration)]
+}
+
+/// The payments e-service's tables (it builds on finance's).
+pub fn payments() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(m20261127_000200_payments::Migration)]
 }

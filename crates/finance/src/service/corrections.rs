@@ -86,8 +86,22 @@ pub async fn correct_entry(
         ));
     }
     let tx = TenantDb::begin(ctx).await?;
+    let correction = correct_in(fin, ctx, &tx, entry_id, reason).await?;
+    tx.commit().await?;
+    Ok(correction)
+}
+
+/// [`correct_entry`] inside the caller's transaction (a gateway refund reverses its payment
+/// this way); the caller checks the actor and the reason.
+pub async fn correct_in(
+    fin: &Finance,
+    ctx: &Ctx,
+    tx: &TenantTx,
+    entry_id: Uuid,
+    reason: &str,
+) -> AppResult<Correction> {
     let entry = ledger_entry::Entity::find_by_id(entry_id)
-        .one(&*tx)
+        .one(&**tx)
         .await?
         .ok_or_else(|| AppError::validation("entryId", "no such journal entry"))?;
     if entry.reverses.is_some() {
@@ -98,7 +112,7 @@ pub async fn correct_entry(
     }
     let reversed = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::Reverses.eq(entry_id))
-        .one(&*tx)
+        .one(&**tx)
         .await?;
     if reversed.is_some() {
         return Err(AppError::conflict("this entry has already been reversed"));
@@ -106,17 +120,17 @@ pub async fn correct_entry(
     let lines = ledger_line::Entity::find()
         .filter(ledger_line::Column::EntryId.eq(entry_id))
         .order_by_asc(ledger_line::Column::Id)
-        .all(&*tx)
+        .all(&**tx)
         .await?;
     let today = ctx.clock().now().date_naive();
     let paid = payment::Entity::find()
         .filter(payment::Column::EntryId.eq(entry_id))
-        .one(&*tx)
+        .one(&**tx)
         .await?;
     let correction = if let Some(p) = paid {
-        correct_payment(fin, ctx, &tx, &entry, p, today, reason).await?
-    } else if let Some(ob) = assessed_obligation(&*tx, &entry, &lines).await? {
-        correct_assessment(fin, ctx, &tx, &entry, &lines, ob, today, reason).await?
+        correct_payment(fin, ctx, tx, &entry, p, today, reason).await?
+    } else if let Some(ob) = assessed_obligation(&**tx, &entry, &lines).await? {
+        correct_assessment(fin, ctx, tx, &entry, &lines, ob, today, reason).await?
     } else {
         return Err(AppError::validation(
             "entryId",
@@ -124,7 +138,6 @@ pub async fn correct_entry(
              adjustment with another adjustment",
         ));
     };
-    tx.commit().await?;
     Ok(correction)
 }
 

@@ -3,4 +3,5 @@ pub mod paybynet;
 pub mod paypal;
 pub mod payu;
 pub mod przelewy24;
+pub mod sandbox;
 pub mod transfer;
