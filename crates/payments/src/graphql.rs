@@ -121,6 +121,7 @@ pub struct StartPaymentInput {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "PaymentFormField")]
 pub struct FormField {
     pub name: String,
     pub value: String,
@@ -128,6 +129,7 @@ pub struct FormField {
 
 /// An auto-posted form (pay-by-link gateways).
 #[derive(SimpleObject)]
+#[graphql(name = "PaymentForm")]
 pub struct PaymentForm {
     pub url: String,
     pub fields: Vec<FormField>,
@@ -136,6 +138,7 @@ pub struct PaymentForm {
 /// Pay by transfer: the account, title and amount, and the ZBP 2D code (none above
 /// 9 999,99 zł, which the code cannot carry).
 #[derive(SimpleObject)]
+#[graphql(name = "TransferInstructions")]
 pub struct TransferInstructions {
     pub nrb: String,
     pub title: String,
@@ -144,6 +147,7 @@ pub struct TransferInstructions {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "PaymentInstallment")]
 pub struct PaymentInstallment {
     pub id: ID,
     /// Outstanding when the payment started.
@@ -153,6 +157,7 @@ pub struct PaymentInstallment {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "PaymentRefund")]
 pub struct Refund {
     pub id: ID,
     pub amount: Money,
@@ -161,9 +166,10 @@ pub struct Refund {
     pub created_at: DateTime<Utc>,
 }
 
+/// A payment made online (or by transfer instructions) through the platform.
 pub struct Payment(PaymentDetails);
 
-#[Object]
+#[Object(name = "OnlinePayment")]
 impl Payment {
     async fn id(&self) -> ID {
         ID(self.0.payment.id.to_string())
@@ -293,6 +299,7 @@ fn refund_view(r: crate::entity::refund::Model) -> Refund {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "PaymentGatewayOption")]
 pub struct GatewayOption {
     pub gateway: Gateway,
     /// The one the portal preselects.
@@ -302,6 +309,7 @@ pub struct GatewayOption {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "PaymentSweepResult")]
 pub struct SweepResult {
     pub notifications: i32,
     pub expired: i32,

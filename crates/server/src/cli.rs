@@ -164,6 +164,16 @@ async fn serve(state: AppState, demo_mode: bool) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", state.settings.bind))?;
     let addr = listener.local_addr()?;
     print_urls(&state, addr, demo_mode);
+    // The sandbox gateway notifies this process through its own listener.
+    let reachable = match addr.ip() {
+        ip if ip.is_unspecified() => std::net::SocketAddr::new(
+            std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            addr.port(),
+        ),
+        _ => addr,
+    };
+    let _ = state.payments.links.local_addr.set(reachable);
+    let sweeper = tokio::spawn(payments_sweeper(state.clone()));
 
     // Other replicas may create or suspend tenants: re-read the registry now and then.
     let refresher = {
@@ -183,8 +193,37 @@ async fn serve(state: AppState, demo_mode: bool) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     refresher.abort();
+    sweeper.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the payments sweeper runs: notifications left in the inbox (after a crash, or a
+/// provider that could not be asked) and payments past their time.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+
+/// Sweeps every tenant with online payments, at start-up and then periodically.
+async fn payments_sweeper(state: AppState) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        tick.tick().await;
+        for tenant in state.registry.all() {
+            if !tenant.has_eservice(wspolnota_payments::routes::ID_)
+                || tenant.status() != wspolnota_core::TenantStatus::Active
+            {
+                continue;
+            }
+            let slug = tenant.slug().to_string();
+            let ctx = wspolnota_core::Ctx::system(tenant, state.services());
+            match wspolnota_payments::service::sweep::sweep(&state.payments, &ctx).await {
+                Ok(s) if s != Default::default() => {
+                    tracing::info!(tenant = %slug, notifications = s.notifications, expired = s.expired, settled = s.settled, "payments swept")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(tenant = %slug, error = %e, "payments sweep failed"),
+            }
+        }
+    }
 }
 
 fn print_urls(state: &AppState, addr: std::net::SocketAddr, demo_mode: bool) {

@@ -6,9 +6,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use async_graphql::ParseRequestError;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -20,6 +22,7 @@ use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
+use wspolnota_core::graphql::RequestMeta;
 use wspolnota_core::{Actor, AppError, Ctx, ErrorCode, HostMatch, RequestId, Scope, TenantStatus};
 
 use crate::graphql;
@@ -34,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     let schema = build_schema(Some(state.clone()));
     let mut tenant_routes: Router = Router::new()
         .route("/graphql", get(graphiql).post(graphql_handler))
+        .route("/graphql/ws", get(graphql_ws))
         .route("/auth/oidc/login", get(oidc_login))
         .route("/auth/oidc/callback", get(oidc_callback))
         .with_state(state.clone());
@@ -266,13 +270,21 @@ async fn graphql_handler(
     Extension(schema): Extension<AppSchema>,
     Extension(ctx): Extension<Ctx>,
     Extension(client): Extension<graphql::ClientAddr>,
+    headers: HeaderMap,
     req: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
     let req = match req {
         Ok(req) => req.into_inner(),
         Err(rejection) => return rejected(rejection.0),
     };
-    let mut response = schema.execute(req.data(ctx).data(client)).await;
+    let meta = RequestMeta {
+        idempotency_key: headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        client_addr: Some(client.0.clone()),
+    };
+    let mut response = schema.execute(req.data(ctx).data(client).data(meta)).await;
     // Errors raised by async-graphql itself (syntax, unknown fields, depth, input coercion)
     // carry no code: they are all the client's to fix.
     for error in &mut response.errors {
@@ -288,6 +300,54 @@ async fn graphql_handler(
         }
     }
     GraphQLResponse::from(response).into_response()
+}
+
+/// GraphQL subscriptions over WebSocket (`graphql-transport-ws` or the older `graphql-ws`).
+/// The upgrade request's `Ctx` applies; a browser, which cannot set headers on a WebSocket,
+/// may instead send `{"Authorization": "Bearer …"}` in `connection_init`.
+async fn graphql_ws(
+    State(state): State<AppState>,
+    Extension(schema): Extension<AppSchema>,
+    Extension(ctx): Extension<Ctx>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let mut data = async_graphql::Data::default();
+                    data.insert(ws_ctx(&state, ctx, &payload)?);
+                    Ok(data)
+                })
+                .serve()
+                .await;
+        })
+}
+
+/// The connection's `Ctx`: the upgrade request's, or one for the token in `connection_init`.
+fn ws_ctx(state: &AppState, ctx: Ctx, payload: &serde_json::Value) -> async_graphql::Result<Ctx> {
+    let token = payload
+        .get("Authorization")
+        .or_else(|| payload.get("authorization"))
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Ok(ctx);
+    };
+    let actor = state
+        .auth
+        .authenticate(ctx.audience(), token, state.clock.now())
+        .map_err(|e| async_graphql::Error::new(e.message().to_owned()))?;
+    Ok(Ctx::new(
+        ctx.scope().clone(),
+        actor,
+        ctx.request_id().clone(),
+        state.services(),
+    ))
 }
 
 /// A request body that is not a GraphQL request, in the catalogue's shape.

@@ -7,6 +7,8 @@ use wspolnota_core::{
 use wspolnota_db::{DbSettings, Store, connect_kv};
 use wspolnota_finance::Finance;
 use wspolnota_finance::rules::NationalRules;
+use wspolnota_payments::Payments;
+use wspolnota_payments::service::Links;
 
 use crate::settings::Settings;
 use crate::{eservices, secrets};
@@ -21,6 +23,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub auth: Arc<AuthService>,
     pub finance: Finance,
+    pub payments: Payments,
     pub eservices: Arc<Vec<Arc<dyn EService>>>,
 }
 
@@ -41,6 +44,16 @@ impl AppState {
         let rules = NationalRules::embedded()
             .map_err(|e| anyhow::anyhow!("national finance rules: {e}"))?;
         let finance = Finance::new(rules, secrets.pesel_pepper.clone());
+        let payments = Payments::new(
+            finance.clone(),
+            std::sync::Arc::new(|name: &str| std::env::var(name).ok()),
+            secrets.jwt.clone(),
+            Links {
+                scheme: settings.public_scheme.clone(),
+                base_domain: settings.base_domain.clone(),
+                local_addr: std::sync::OnceLock::new(),
+            },
+        )?;
         let auth = AuthService::new(
             store.clone(),
             AuthSecrets {
@@ -56,8 +69,9 @@ impl AppState {
             kv,
             clock: Arc::new(SystemClock),
             auth: Arc::new(auth),
-            eservices: Arc::new(eservices::build(&finance)),
+            eservices: Arc::new(eservices::build(&finance, &payments)),
             finance,
+            payments,
         })
     }
 

@@ -6,8 +6,9 @@ pub(crate) mod auth;
 mod platform;
 mod tenant;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use wspolnota_finance::{FinanceMutationRoot, FinanceQueryRoot};
+use wspolnota_payments::{PaymentsMutationRoot, PaymentsQueryRoot, PaymentsSubscriptionRoot};
 
 use crate::state::AppState;
 
@@ -17,6 +18,7 @@ pub struct Query(
     auth::MeQuery,
     platform::PlatformQueryRoot,
     FinanceQueryRoot,
+    PaymentsQueryRoot,
 );
 
 #[derive(MergedObject, Default)]
@@ -24,20 +26,31 @@ pub struct Mutation(
     auth::AuthMutationRoot,
     platform::PlatformMutationRoot,
     FinanceMutationRoot,
+    PaymentsMutationRoot,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type Subscription = PaymentsSubscriptionRoot;
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Query depth and complexity limits keep one request from costing the server much.
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 500;
 
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+    let builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY);
     match state {
-        Some(state) => builder.data(state.finance.clone()).data(state).finish(),
+        Some(state) => builder
+            .data(state.finance.clone())
+            .data(state.payments.clone())
+            .data(state)
+            .finish(),
         None => builder.finish(),
     }
 }
