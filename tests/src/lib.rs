@@ -804,6 +804,11 @@ impl TestApp {
         self.dir.path()
     }
 
+    /// The HTTP client the helpers use, for requests they do not cover.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
@@ -919,11 +924,27 @@ impl TestApp {
         variables: Value,
         token: Option<&str>,
     ) -> (StatusCode, Value) {
+        self.gql_with_headers(host, query, variables, token, &[])
+            .await
+    }
+
+    /// [`gql`](Self::gql) with extra request headers (e.g. `Idempotency-Key`).
+    pub async fn gql_with_headers(
+        &self,
+        host: &str,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let mut req = self
             .http
             .post(self.url("/graphql"))
             .header(HOST, host)
             .json(&json!({ "query": query, "variables": variables }));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some(token) = token {
             req = req.header(AUTHORIZATION, format!("Bearer {token}"));
         }

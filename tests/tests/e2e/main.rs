@@ -10,5 +10,6 @@ mod cli;
 mod http;
 mod isolation;
 mod oidc;
+mod payments;
 mod platform;
 mod tenants;

@@ -95,6 +95,8 @@ pub async fn receive(
                 .await?
                 .ok_or_else(|| AppError::conflict("notification stored concurrently"))?;
             tx.commit().await?;
+            metrics::counter!("payment_notifications_replayed_total", "gateway" => kind.as_str())
+                .increment(1);
             Ok(Received::Replay(first.id))
         }
         Err(e) => Err(e.into()),
