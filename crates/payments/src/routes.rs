@@ -5,6 +5,8 @@
 //! - `GET|POST /payments/sandbox/{id}`: the sandbox gateway's page; a POST with the form field
 //!   `decision=approve|decline|abandon` does what its buttons do.
 //! - `GET /payments/{id}/receipt`: the payer's printable receipt (bearer token).
+//! - `GET /payments/{id}/return`: where gateways send the payer back by default; asks the
+//!   provider at once and says how the payment stands (the id, a random UUID, is the key).
 
 use axum::body::Bytes;
 use axum::extract::{Form, Path};
@@ -18,8 +20,10 @@ use wspolnota_core::{AppError, AppResult, Ctx};
 
 use crate::config::parse_kind;
 use crate::gateways::sandbox::Decision;
+use crate::receipt::{escape_html, format_pln};
 use crate::service::inbox::{self, Received};
-use crate::service::{Payments, sandbox, views};
+use crate::service::{Payments, returned, sandbox, views};
+use crate::state::PaymentStatus;
 use crate::{receipt, sandbox_page};
 
 pub const ID_: &str = "payments";
@@ -32,6 +36,7 @@ pub fn router(pay: Payments) -> Router {
             get(sandbox_show).post(sandbox_decide),
         )
         .route("/payments/{id}/receipt", get(receipt_page))
+        .route("/payments/{id}/return", get(return_page))
         .layer(Extension(pay))
 }
 
@@ -130,4 +135,45 @@ async fn receipt_page(Extension(ctx): Extension<Ctx>, Path(id): Path<String>) ->
         Ok(r) => Html(receipt::render_html(&r)).into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+async fn return_page(
+    Extension(pay): Extension<Payments>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let result = async {
+        enabled(&ctx)?;
+        returned::returned(&pay, &ctx, payment_id(&id)?).await
+    }
+    .await;
+    match result {
+        Ok(p) => Html(return_html(&ctx, &p)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A plain page for the payer; the resident portal shows the same with its own layout.
+fn return_html(ctx: &Ctx, p: &crate::entity::payment::Model) -> String {
+    let tenant = ctx
+        .tenant()
+        .map(|t| t.config().name.clone())
+        .unwrap_or_default();
+    let message = match PaymentStatus::parse(&p.status) {
+        Some(PaymentStatus::Succeeded) => "Płatność została przyjęta. Dziękujemy.",
+        Some(PaymentStatus::Failed) => "Płatność została odrzucona. Możesz spróbować ponownie.",
+        Some(PaymentStatus::Cancelled) => "Płatność została anulowana.",
+        Some(PaymentStatus::Expired) => "Czas na dokonanie płatności minął.",
+        Some(PaymentStatus::Error) => "Wystąpił błąd bramki płatniczej. Spróbuj ponownie później.",
+        _ => "Czekamy na potwierdzenie płatności od operatora. Odśwież stronę za chwilę.",
+    };
+    format!(
+        "<!doctype html><html lang=\"pl\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Status płatności — {tenant}</title></head><body><main>\
+         <h1>Status płatności</h1><p role=\"status\">{message}</p>\
+         <p>Kwota: {amount}</p></main></body></html>",
+        tenant = escape_html(&tenant),
+        amount = format_pln(wspolnota_core::Money::from_grosze(p.amount)),
+    )
 }

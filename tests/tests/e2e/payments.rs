@@ -160,6 +160,11 @@ async fn a_sandbox_payment_over_http_lowers_the_balance_by_exactly_its_amount() 
         "before {before}\nafter {after}"
     );
 
+    // Back at the municipality's return page, the payer reads the outcome.
+    let (status, page) = app.get(&h, &format!("/payments/{id}/return")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Płatność została przyjęta"), "{page}");
+
     // The receipt, for the payer only.
     let receipt_url = paid["receiptUrl"].as_str().unwrap();
     let resp = app

@@ -13,6 +13,7 @@
 
 pub mod inbox;
 pub mod refund;
+pub mod returned;
 pub mod sandbox;
 pub mod start;
 pub mod sweep;

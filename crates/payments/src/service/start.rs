@@ -450,7 +450,7 @@ fn describe(items: &[(&str, i32)]) -> String {
 fn return_url(pay: &Payments, ctx: &Ctx, given: Option<&str>) -> AppResult<String> {
     let origin = pay.tenant_origin(ctx)?;
     let Some(given) = given.map(str::trim).filter(|g| !g.is_empty()) else {
-        return Ok(format!("{origin}/platnosci/{{paymentId}}"));
+        return Ok(format!("{origin}/payments/{{paymentId}}/return"));
     };
     if given.starts_with('/') && !given.starts_with("//") {
         return Ok(format!("{origin}{given}"));
