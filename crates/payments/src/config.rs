@@ -7,6 +7,8 @@
 //! ```toml
 //! [payments]
 //! default = "payu"             # which gateway the portal preselects
+//! payment_minutes = 30         # optional: an unfinished payment's lifetime (locks held)
+//! transfer_days = 14           # optional: how long transfer instructions stay open
 //!
 //! [[payments.gateways]]
 //! kind = "sandbox"             # sandbox | payu | przelewy24 | paypal | paybynet | transfer
