@@ -494,3 +494,29 @@ fn credential_ids_are_stable_and_public() {
     let empty = PaymentsConfig::default();
     assert_eq!(empty.credential_id(GatewayKind::PayU), "payu:unconfigured");
 }
+
+#[test]
+fn payment_lifetimes_default_and_are_validated() {
+    let config = full();
+    assert_eq!(config.payment_minutes, 30);
+    assert_eq!(config.transfer_days, 14);
+
+    let set = PaymentsConfig::from_table(&table(&format!(
+        "payment_minutes = 45\ntransfer_days = 7\n{FULL}"
+    )))
+    .unwrap();
+    assert_eq!((set.payment_minutes, set.transfer_days), (45, 7));
+
+    for (key, value) in [
+        ("payment_minutes", "0"),
+        ("payment_minutes", "-5"),
+        ("transfer_days", "\"14\""),
+        ("transfer_days", "1000000"),
+    ] {
+        let err = PaymentsConfig::from_table(&table(&format!("{key} = {value}\n{FULL}")))
+            .unwrap_err();
+        assert_eq!(err.field, format!("payments.{key}"), "{key} = {value}");
+    }
+    let err = PaymentsConfig::from_table(&table(&format!("lifetime = 3\n{FULL}"))).unwrap_err();
+    assert_eq!(err.field, "payments.lifetime");
+}
