@@ -265,3 +265,51 @@ async fn cash_desk_needs_a_finance_clerk() {
     assert_eq!(e.code(), ErrorCode::Forbidden);
     assert_eq!(counts(&f).await, before);
 }
+
+/// The outbox rows (kind, party, payload) of the tenant, oldest first.
+async fn outbox(f: &support::Fixture) -> Vec<(String, Option<Uuid>, serde_json::Value)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let tx = f.tx().await;
+    let rows = tx
+        .query_all_raw(Statement::from_string(
+            tx.get_database_backend(),
+            "SELECT kind, party_id, payload FROM outbox ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            let payload: String = r.try_get("", "payload").unwrap();
+            (
+                r.try_get("", "kind").unwrap(),
+                r.try_get("", "party_id").unwrap(),
+                serde_json::from_str(&payload).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_posted_payment_enqueues_one_notification_in_its_transaction() {
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    assess(&f, &clerk, p.id, "property_tax_person", 2025, "1000", None).await;
+    f.set_today("2025-03-10");
+    let first = record(&f, &clerk, payment(p.id, "300", "2025-03-10", "bank-7")).await;
+    record(&f, &clerk, payment(p.id, "300", "2025-03-10", "bank-7")).await;
+    let queued = outbox(&f).await;
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    let (kind, party, payload) = &queued[0];
+    assert_eq!(kind, "payment_posted");
+    assert_eq!(*party, Some(p.id));
+    assert_eq!(payload["paymentId"], first.payment.id.to_string());
+    assert_eq!(payload["amount"], "300.00");
+    // A payment refused by validation leaves no message behind.
+    let future = payments::record_payment(
+        &f.finance,
+        &clerk,
+        payment(p.id, "10", "2025-04-01", "bank-8"),
+    )
+    .await;
+    assert!(future.is_err());
+    assert_eq!(outbox(&f).await.len(), 1);
+}

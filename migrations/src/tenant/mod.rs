@@ -2,6 +2,7 @@ use sea_orm_migration::prelude::*;
 
 mod columns;
 mod m20261127_000001_core;
+mod m20261127_000002_outbox;
 mod m20261127_000100_finance;
 mod m20261127_000200_payments;
 
@@ -22,7 +23,10 @@ impl MigratorTrait for Migrator {
 
 /// The core's own tenant tables.
 pub fn core() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261127_000001_core::Migration)]
+    vec![
+        Box::new(m20261127_000001_core::Migration),
+        Box::new(m20261127_000002_outbox::Migration),
+    ]
 }
 
 /// The finance e-service's tables.

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
-use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, Money, TenantDb, audit};
+use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, Money, TenantDb, audit, outbox};
 
 use super::{Finance, catalogue, money_col};
 use crate::config::FeesConfig;
@@ -326,6 +326,21 @@ pub async fn record_in<C: ConnectionTrait>(
     for row in allocation_rows {
         allocations.push(row.insert(db).await?);
     }
+    // The payer hears of it with the new balance (the notifications e-service sends it).
+    outbox::enqueue(
+        db,
+        ctx,
+        "payment_posted",
+        Some(input.party_id),
+        &format!("payment_posted:{payment_id}"),
+        serde_json::json!({
+            "paymentId": payment_id,
+            "amount": input.amount.to_string(),
+            "paidOn": input.paid_on,
+            "channel": input.channel.as_str(),
+        }),
+    )
+    .await?;
     Ok(Recorded {
         payment,
         allocations,

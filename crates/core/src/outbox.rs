@@ -1,0 +1,41 @@
+//! The tenant's outbox: a message to a resident is written in the same transaction as the
+//! change it announces (a payment posted, a reminder due), so it is never lost nor sent for a
+//! change that rolled back. The notifications e-service sends what is pending.
+
+use sea_orm_migration::sea_orm::ConnectionTrait;
+use sea_orm_migration::sea_orm::sea_query::{Alias, OnConflict, Query};
+use uuid::Uuid;
+
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+
+/// Enqueues a message of `kind` about `party`. `dedupe_key` names its cause (e.g.
+/// `payment_posted:<payment id>`): enqueuing the same cause again does nothing.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    ctx: &Ctx,
+    kind: &str,
+    party: Option<Uuid>,
+    dedupe_key: &str,
+    payload: serde_json::Value,
+) -> AppResult<()> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("outbox"))
+        .columns(["kind", "party_id", "dedupe_key", "payload", "created_at"].map(Alias::new))
+        .values([
+            kind.into(),
+            party.into(),
+            dedupe_key.into(),
+            payload.to_string().into(),
+            ctx.clock().now().into(),
+        ])
+        .map_err(AppError::internal)?
+        .on_conflict(
+            OnConflict::column(Alias::new("dedupe_key"))
+                .do_nothing()
+                .to_owned(),
+        );
+    db.execute(&insert).await?;
+    Ok(())
+}
