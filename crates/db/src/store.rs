@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, Statement, TransactionTrait,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::RwLock;
@@ -227,7 +227,17 @@ impl Store {
 impl TenantConnector for Store {
     async fn begin(&self, tenant: &TenantSlug) -> AppResult<DatabaseTransaction> {
         match &self.backend {
-            Backend::Sqlite { .. } => Ok(self.sqlite_tenant(tenant, false).await?.begin().await?),
+            // IMMEDIATE: a transaction that reads and then writes would otherwise fail at once
+            // (SQLITE_BUSY, no busy wait) when another one wrote in between; this way it waits
+            // its turn for the file's single writer slot, up to the busy timeout.
+            Backend::Sqlite { .. } => Ok(self
+                .sqlite_tenant(tenant, false)
+                .await?
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?),
             Backend::Postgres { pool, .. } => begin_in_schema(pool, &tenant.schema_name()).await,
         }
     }

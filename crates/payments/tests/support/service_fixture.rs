@@ -427,18 +427,8 @@ fn ctx_of(tenant: &Arc<Tenant>, services: &Services, actor: Actor) -> Ctx {
 }
 
 impl Fixture {
-    /// Runs `a` and `b` concurrently (`tokio::join!`) on PostgreSQL. On SQLite they run one
-    /// after the other: the store opens SQLite transactions DEFERRED, so a transaction that
-    /// reads before it writes fails at once with "database is locked" (SQLITE_BUSY, no busy
-    /// wait while holding a read snapshot) whenever another request writes meanwhile — a
-    /// store-level issue (crates/db: tenant transactions should `BEGIN IMMEDIATE`), not what
-    /// these tests are about.
+    /// Runs `a` and `b` concurrently, as two browser tabs would.
     pub async fn concurrently<A: Future, B: Future>(&self, a: A, b: B) -> (A::Output, B::Output) {
-        if self.store.backend_name() == "postgres" {
-            tokio::join!(a, b)
-        } else {
-            let a = a.await;
-            (a, b.await)
-        }
+        tokio::join!(a, b)
     }
 }
