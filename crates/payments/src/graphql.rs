@@ -16,7 +16,7 @@ use crate::gateway::GatewayKind;
 use crate::routes::ID_;
 use crate::service::start::{Action, StartInput};
 use crate::service::views::PaymentDetails;
-use crate::service::{Payments, refund, start, sweep, transition, views};
+use crate::service::{Payments, payouts, refund, start, sweep, transition, views};
 use crate::state;
 
 fn visible(gql: &Context<'_>) -> bool {
@@ -316,6 +316,19 @@ pub struct SweepResult {
     pub settled: i32,
 }
 
+/// A gateway's transfer of collected payments to the municipality's bank account.
+#[derive(SimpleObject)]
+pub struct GatewayPayout {
+    pub id: ID,
+    /// What the transfer's title carries.
+    pub reference: String,
+    pub gross: Money,
+    pub fee: Money,
+    /// What reaches the bank.
+    pub amount: Money,
+    pub payments: Vec<ID>,
+}
+
 #[derive(Default)]
 pub struct PaymentsQueryRoot;
 
@@ -443,7 +456,27 @@ impl PaymentsMutation {
         Ok(refund_view(row))
     }
 
-    /// Finance clerk: runs the sweeper now (it also runs by itself every minute).
+    /// Finance clerk, sandbox only: the test gateway pays out the succeeded sandbox payments
+    /// not paid out yet, keeping `fee` back; the transfer's title carries the reference.
+    async fn sandbox_payout(
+        &self,
+        gql: &Context<'_>,
+        fee: Option<Money>,
+    ) -> async_graphql::Result<GatewayPayout> {
+        let p = payouts::sandbox_payout(pay(gql)?, ctx(gql)?, fee.unwrap_or(Money::ZERO))
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(GatewayPayout {
+            id: ID(p.payout.id.to_string()),
+            reference: p.payout.reference,
+            gross: Money::from_grosze(p.payout.gross),
+            fee: Money::from_grosze(p.payout.fee),
+            amount: Money::from_grosze(p.payout.amount),
+            payments: p.items.iter().map(|i| ID(i.payment_id.to_string())).collect(),
+        })
+    }
+
+    /// Finance clerk: runs the sweeper now (it also runs by itself every 30 seconds).
     async fn sweep(&self, gql: &Context<'_>) -> async_graphql::Result<SweepResult> {
         let ctx = ctx(gql)?;
         ctx.require_clerk(ClerkScope::Finance)

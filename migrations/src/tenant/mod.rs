@@ -5,6 +5,8 @@ mod m20261127_000001_core;
 mod m20261127_000002_outbox;
 mod m20261127_000100_finance;
 mod m20261127_000200_payments;
+mod m20261127_000210_payouts;
+mod m20261127_000300_statements;
 
 pub use m20261127_000001_core::TenantAuditLog;
 
@@ -17,6 +19,7 @@ impl MigratorTrait for Migrator {
         let mut all = core();
         all.extend(finance());
         all.extend(payments());
+        all.extend(statements());
         all
     }
 }
@@ -36,5 +39,13 @@ pub fn finance() -> Vec<Box<dyn MigrationTrait>> {
 
 /// The payments e-service's tables (it builds on finance's).
 pub fn payments() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261127_000200_payments::Migration)]
+    vec![
+        Box::new(m20261127_000200_payments::Migration),
+        Box::new(m20261127_000210_payouts::Migration),
+    ]
+}
+
+/// The bank-statements e-service's tables.
+pub fn statements() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(m20261127_000300_statements::Migration)]
 }

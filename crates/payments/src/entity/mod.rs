@@ -6,5 +6,7 @@ pub mod inbox;
 pub mod lock;
 pub mod payment;
 pub mod payment_installment;
+pub mod payout;
+pub mod payout_item;
 pub mod refund;
 pub mod sandbox_order;

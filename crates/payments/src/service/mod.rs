@@ -12,6 +12,7 @@
 //! - [`refund`], [`views`], [`sandbox`].
 
 pub mod inbox;
+pub mod payouts;
 pub mod refund;
 pub mod returned;
 pub mod sandbox;
