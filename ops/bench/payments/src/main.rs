@@ -76,8 +76,8 @@ struct Args {
     /// Concurrent tasks, for every measured operation and its baseline.
     #[arg(long, env = "BENCH_PAY_CONCURRENCY", default_value_t = 8)]
     concurrency: usize,
-    /// Concurrent tasks on SQLite only (default: --concurrency). The payments services fail
-    /// there under concurrency ("database is locked"); 1 gives figures without failures.
+    /// Concurrent tasks on SQLite only (default: --concurrency); SQLite has one writer at a
+    /// time, so this shows what the concurrency itself costs there.
     #[arg(long, env = "BENCH_PAY_SQLITE_CONCURRENCY")]
     sqlite_concurrency: Option<usize>,
     /// Which backends to measure.
@@ -431,15 +431,9 @@ async fn setup(args: &Args, store: Arc<Store>, toml_text: &str) -> Result<(Arc<E
     }
     let party_ids = Arc::new(party_ids);
 
-    // Assessments and links. SQLite refuses concurrent read-then-write transactions ("database is locked" when a
-    // reader's snapshot is stale): the unmeasured setup runs one party at a time there.
-    let setup_tasks = if env.backend() == DbBackend::Sqlite {
-        1
-    } else {
-        args.concurrency
-    };
+    // Assessments and links, concurrently.
     let mut tasks = Vec::new();
-    for _ in 0..setup_tasks {
+    for _ in 0..args.concurrency {
         let (env, next, payers, finance, party_ids) = (
             env.clone(),
             next.clone(),
