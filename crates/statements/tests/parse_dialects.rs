@@ -1,5 +1,7 @@
 //! Hand-made files for each dialect, encoding and error case.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::NaiveDate;
 use wspolnota_core::Money;
 use wspolnota_statements::parse::encoding::{detect, encode};

@@ -1,5 +1,7 @@
 //! Every fixture (see fixtures/README.md) parsed with exact values asserted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::NaiveDate;
 use wspolnota_core::Money;
 use wspolnota_statements::parse::{
