@@ -6,7 +6,6 @@
 //! [`EService`] contract that plugin crates implement.
 
 pub mod audit;
-pub mod outbox;
 pub mod clock;
 pub mod ctx;
 pub mod db;
@@ -16,6 +15,7 @@ pub mod graphql;
 pub mod ids;
 pub mod kv;
 pub mod money;
+pub mod outbox;
 pub mod role;
 pub mod tenant;
 pub mod value;

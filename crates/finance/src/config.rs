@@ -57,6 +57,13 @@ pub struct PostingAccounts {
     pub costs_revenue: String,
     /// Where overpayments (credit balances not tied to an obligation) are kept, e.g. "221".
     pub overpayment: String,
+    /// Payment gateways' commissions kept back from their payouts (a cost), e.g. "402".
+    #[serde(default = "default_gateway_fees")]
+    pub gateway_fees: String,
+}
+
+fn default_gateway_fees() -> String {
+    "402".to_owned()
 }
 
 /// Individual virtual account numbers: NRB = check digits + the bank's settlement number + a

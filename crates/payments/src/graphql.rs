@@ -472,7 +472,11 @@ impl PaymentsMutation {
             gross: Money::from_grosze(p.payout.gross),
             fee: Money::from_grosze(p.payout.fee),
             amount: Money::from_grosze(p.payout.amount),
-            payments: p.items.iter().map(|i| ID(i.payment_id.to_string())).collect(),
+            payments: p
+                .items
+                .iter()
+                .map(|i| ID(i.payment_id.to_string()))
+                .collect(),
         })
     }
 

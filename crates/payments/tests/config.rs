@@ -513,8 +513,8 @@ fn payment_lifetimes_default_and_are_validated() {
         ("transfer_days", "\"14\""),
         ("transfer_days", "1000000"),
     ] {
-        let err = PaymentsConfig::from_table(&table(&format!("{key} = {value}\n{FULL}")))
-            .unwrap_err();
+        let err =
+            PaymentsConfig::from_table(&table(&format!("{key} = {value}\n{FULL}"))).unwrap_err();
         assert_eq!(err.field, format!("payments.{key}"), "{key} = {value}");
     }
     let err = PaymentsConfig::from_table(&table(&format!("lifetime = 3\n{FULL}"))).unwrap_err();

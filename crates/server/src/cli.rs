@@ -45,6 +45,29 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Bank statements.
+    Statements {
+        #[command(subcommand)]
+        command: StatementsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatementsCommand {
+    /// Import a statement file (MT940/MT942 or camt.053) for a tenant, whole or not at all;
+    /// prints the summary as JSON.
+    Import {
+        /// The tenant's slug, e.g. zamosc.
+        #[arg(long)]
+        tenant: String,
+        /// mt940, camt053 or auto (default).
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// The municipality's account the file is for (default: as the statement says).
+        #[arg(long)]
+        bank_account: Option<String>,
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -149,7 +172,58 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Schema => Ok(()),
+        Command::Statements {
+            command:
+                StatementsCommand::Import {
+                    tenant,
+                    format,
+                    bank_account,
+                    file,
+                },
+        } => statements_import(&state, &tenant, &format, bank_account, &file).await,
     }
+}
+
+/// `wspolnota statements import`: as the platform itself (no clerk signs in), audited as such.
+async fn statements_import(
+    state: &AppState,
+    slug: &str,
+    format: &str,
+    bank_account: Option<String>,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use wspolnota_statements::parse::FormatHint;
+    let tenant = state
+        .registry
+        .all()
+        .into_iter()
+        .find(|t| t.slug().as_str() == slug)
+        .with_context(|| format!("no tenant `{slug}` is registered"))?;
+    let format = match format {
+        "auto" => FormatHint::Auto,
+        "mt940" => FormatHint::Mt940,
+        "camt053" => FormatHint::Camt053,
+        other => anyhow::bail!("--format: `{other}` is not one of auto, mt940, camt053"),
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let ctx = wspolnota_core::Ctx::system(tenant, state.services());
+    let summary = wspolnota_statements::service::import::import(
+        &state.statements,
+        &ctx,
+        wspolnota_statements::service::import::ImportInput {
+            file_name: file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            bytes,
+            format,
+            bank_account,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    println!("{}", serde_json::to_string(&summary)?);
+    Ok(())
 }
 
 async fn serve(state: AppState, demo_mode: bool) -> anyhow::Result<()> {

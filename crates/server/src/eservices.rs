@@ -6,12 +6,14 @@ use std::sync::Arc;
 use wspolnota_core::EService;
 use wspolnota_finance::{Finance, FinanceService};
 use wspolnota_payments::{Payments, PaymentsService};
+use wspolnota_statements::{Statements, StatementsService};
 
 /// Their ids: what a tenant may list under `e_services`.
 pub fn ids() -> Vec<&'static str> {
     vec![
         wspolnota_finance::graphql::ID_,
         wspolnota_payments::routes::ID_,
+        wspolnota_statements::ID_,
     ]
 }
 
@@ -20,5 +22,6 @@ pub fn build(finance: &Finance, payments: &Payments) -> Vec<Arc<dyn EService>> {
     vec![
         Arc::new(FinanceService(finance.clone())),
         Arc::new(PaymentsService(payments.clone())),
+        Arc::new(StatementsService(Statements::new(finance.clone()))),
     ]
 }

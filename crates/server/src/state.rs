@@ -9,6 +9,7 @@ use wspolnota_finance::Finance;
 use wspolnota_finance::rules::NationalRules;
 use wspolnota_payments::Payments;
 use wspolnota_payments::service::Links;
+use wspolnota_statements::Statements;
 
 use crate::settings::Settings;
 use crate::{eservices, secrets};
@@ -24,6 +25,7 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub finance: Finance,
     pub payments: Payments,
+    pub statements: Statements,
     pub eservices: Arc<Vec<Arc<dyn EService>>>,
 }
 
@@ -70,6 +72,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             auth: Arc::new(auth),
             eservices: Arc::new(eservices::build(&finance, &payments)),
+            statements: Statements::new(finance.clone()),
             finance,
             payments,
         })

@@ -37,7 +37,11 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(PayPayouts::Table)
                 .col(id_uuid(PayPayouts::Id))
-                .col(ColumnDef::new(PayPayouts::Gateway).string_len(16).not_null())
+                .col(
+                    ColumnDef::new(PayPayouts::Gateway)
+                        .string_len(16)
+                        .not_null(),
+                )
                 .col(
                     ColumnDef::new(PayPayouts::Reference)
                         .string_len(100)

@@ -26,15 +26,18 @@ pub enum Channel {
     Gateway,
     /// An overpayment credited against what is owed (art. 76 OP).
     Offset,
+    /// A bank credit first booked as unidentified (240), assigned to its payer by a clerk.
+    Suspense,
 }
 
 impl Channel {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Cash => "cash",
             Self::Bank => "bank",
             Self::Gateway => "gateway",
             Self::Offset => "offset",
+            Self::Suspense => "suspense",
         }
     }
 
@@ -44,6 +47,7 @@ impl Channel {
             Self::Bank => &fees.posting.bank,
             Self::Gateway => &fees.posting.in_transit,
             Self::Offset => &fees.posting.overpayment,
+            Self::Suspense => &fees.posting.unidentified,
         }
     }
 }

@@ -24,7 +24,10 @@ pub struct Payout {
 pub async fn sandbox_payout(pay: &Payments, ctx: &Ctx, fee: Money) -> AppResult<Payout> {
     ctx.require_clerk(ClerkScope::Finance)?;
     if pay.config(ctx)?.entry(GatewayKind::Sandbox).is_none() {
-        return Err(AppError::validation("gateway", "the sandbox gateway is not configured"));
+        return Err(AppError::validation(
+            "gateway",
+            "the sandbox gateway is not configured",
+        ));
     }
     if fee.is_negative() {
         return Err(AppError::validation("fee", "must not be negative"));
@@ -46,7 +49,10 @@ pub async fn sandbox_payout(pay: &Payments, ctx: &Ctx, fee: Money) -> AppResult<
         .filter(|p| !paid_out.contains(&p.id))
         .collect();
     if due.is_empty() {
-        return Err(AppError::validation("gateway", "no sandbox payment waits for a payout"));
+        return Err(AppError::validation(
+            "gateway",
+            "no sandbox payment waits for a payout",
+        ));
     }
     let gross: i64 = due.iter().map(|p| p.amount).sum();
     let fee = grosze(fee)?;

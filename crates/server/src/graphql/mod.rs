@@ -9,6 +9,7 @@ mod tenant;
 use async_graphql::{MergedObject, Schema};
 use wspolnota_finance::{FinanceMutationRoot, FinanceQueryRoot};
 use wspolnota_payments::{PaymentsMutationRoot, PaymentsQueryRoot, PaymentsSubscriptionRoot};
+use wspolnota_statements::{StatementsMutationRoot, StatementsQueryRoot};
 
 use crate::state::AppState;
 
@@ -19,6 +20,7 @@ pub struct Query(
     platform::PlatformQueryRoot,
     FinanceQueryRoot,
     PaymentsQueryRoot,
+    StatementsQueryRoot,
 );
 
 #[derive(MergedObject, Default)]
@@ -27,6 +29,7 @@ pub struct Mutation(
     platform::PlatformMutationRoot,
     FinanceMutationRoot,
     PaymentsMutationRoot,
+    StatementsMutationRoot,
 );
 
 pub type Subscription = PaymentsSubscriptionRoot;
@@ -49,6 +52,7 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
         Some(state) => builder
             .data(state.finance.clone())
             .data(state.payments.clone())
+            .data(state.statements.clone())
             .data(state)
             .finish(),
         None => builder.finish(),

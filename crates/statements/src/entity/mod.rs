@@ -1,0 +1,6 @@
+//! sea-orm entities of the statements tables (see `migrations/src/tenant`). Money in grosze.
+
+pub mod import;
+pub mod line;
+pub mod seen;
+pub mod statement;

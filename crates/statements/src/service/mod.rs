@@ -1,0 +1,49 @@
+//! The statements e-service: import a bank statement file whole or not at all, match every
+//! credit, post it on the finance ledger, and let clerks resolve, undo and reconcile.
+//!
+//! - [`import`]: parse (streaming) → dedupe per account → match → post, in one transaction.
+//! - [`matching`]: which party (or gateway payout) a credit belongs to.
+//! - [`resolve`]: a clerk's decision on an unmatched line.
+//! - [`undo`]: an import reversed entry by entry.
+//! - [`report`]: reconciliation of statements, the ledger and money in transit.
+
+pub mod import;
+pub mod matching;
+pub mod report;
+pub mod resolve;
+pub mod undo;
+
+use wspolnota_core::{Actor, AppResult, ClerkScope, Ctx};
+use wspolnota_finance::Finance;
+
+/// The e-service's shared state; cheap to clone.
+#[derive(Clone)]
+pub struct Statements {
+    pub finance: Finance,
+}
+
+impl Statements {
+    pub fn new(finance: Finance) -> Self {
+        Self { finance }
+    }
+}
+
+/// Statement work is a finance clerk's, or the platform's own (the CLI, a bank's SFTP drop).
+pub(crate) fn require_clerk_or_system(ctx: &Ctx) -> AppResult<()> {
+    if matches!(ctx.actor(), Actor::System) {
+        ctx.tenant()?;
+        return Ok(());
+    }
+    ctx.require_clerk(ClerkScope::Finance)
+}
+
+/// Money as the database holds it (grosze).
+pub(crate) fn grosze(m: wspolnota_core::Money) -> AppResult<i64> {
+    m.to_grosze().map_err(wspolnota_core::AppError::internal)
+}
+
+/// The digits of an account number (NRB or a Polish IBAN), for comparing accounts written
+/// with or without `PL`, spaces or a leading slash.
+pub fn account_digits(raw: &str) -> String {
+    raw.chars().filter(char::is_ascii_digit).collect()
+}

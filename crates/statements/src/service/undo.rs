@@ -1,0 +1,126 @@
+//! Undoing an import: every posting it made is reversed (storno) — payments through the
+//! finance correction, which gives the installments back what they were paid; payouts and
+//! unidentified receipts by their mirror entries; a clerk's later resolution first — its dedupe
+//! keys are released so a corrected file can be imported again. All in one transaction: if
+//! one posting cannot be reversed (say the overpayment it created was already refunded),
+//! nothing is.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, TenantDb, TenantTx, audit};
+use wspolnota_finance::entity::{ledger_entry, payment};
+use wspolnota_finance::ledger;
+use wspolnota_finance::service::corrections;
+use wspolnota_payments::entity::payout;
+use wspolnota_payments::service::payouts;
+
+use super::Statements;
+use super::resolve::resolution_key;
+use crate::entity::{import, line, seen};
+
+pub async fn undo(
+    svc: &Statements,
+    ctx: &Ctx,
+    import_id: Uuid,
+    reason: &str,
+) -> AppResult<import::Model> {
+    ctx.require_clerk(ClerkScope::Finance)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::validation(
+            "reason",
+            "say why, in at most 500 characters",
+        ));
+    }
+    let tx = TenantDb::begin(ctx).await?;
+    let imported = import::Entity::find_by_id(import_id)
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such import"))?;
+    if imported.reversed_at.is_some() {
+        return Err(AppError::conflict("this import has already been undone"));
+    }
+    let lines = line::Entity::find()
+        .filter(line::Column::ImportId.eq(import_id))
+        .all(&*tx)
+        .await?;
+    let why = format!("cofnięcie importu wyciągu: {reason}");
+    for l in &lines {
+        match l.status.as_str() {
+            "posted" => reverse_payment(svc, ctx, &tx, l.payment_id, &why).await?,
+            "payout" => {
+                reverse_entry(ctx, &tx, l.entry_id, &why).await?;
+                if let Some(p) = payout::Entity::find()
+                    .filter(payout::Column::SettledLineId.eq(l.id))
+                    .one(&*tx)
+                    .await?
+                {
+                    payouts::set_settled(&*tx, p.id, None).await?;
+                }
+            }
+            "unmatched" => reverse_entry(ctx, &tx, l.entry_id, &why).await?,
+            "resolved" | "refunded" => {
+                if l.payment_id.is_some() {
+                    reverse_payment(svc, ctx, &tx, l.payment_id, &why).await?;
+                } else {
+                    let resolution = ledger_entry::Entity::find()
+                        .filter(ledger_entry::Column::IdempotencyKey.eq(resolution_key(l.id)))
+                        .one(&*tx)
+                        .await?
+                        .map(|e| e.id);
+                    reverse_entry(ctx, &tx, resolution, &why).await?;
+                }
+                reverse_entry(ctx, &tx, l.entry_id, &why).await?;
+            }
+            _ => {}
+        }
+        if l.status != "debit" {
+            let mut row: line::ActiveModel = l.clone().into();
+            row.status = Set("reversed".to_owned());
+            row.update(&*tx).await?;
+        }
+    }
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
+    for chunk in ids.chunks(500) {
+        seen::Entity::delete_many()
+            .filter(seen::Column::LineId.is_in(chunk.to_vec()))
+            .exec(&*tx)
+            .await?;
+    }
+    let mut row: import::ActiveModel = imported.into();
+    row.reversed_at = Set(Some(ctx.clock().now()));
+    row.reversed_by = Set(ctx.account_id().map(|a| a.0));
+    row.reverse_reason = Set(Some(reason.to_owned()));
+    let updated = row.update(&*tx).await?;
+    audit::record(
+        &tx,
+        ctx,
+        "statements.import_undone",
+        serde_json::json!({ "import": import_id, "lines": lines.len(), "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+async fn reverse_payment(
+    svc: &Statements,
+    ctx: &Ctx,
+    tx: &TenantTx,
+    payment_id: Option<Uuid>,
+    why: &str,
+) -> AppResult<()> {
+    let Some(id) = payment_id else { return Ok(()) };
+    let p = payment::Entity::find_by_id(id)
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("a posted payment is missing"))?;
+    corrections::correct_in(&svc.finance, ctx, tx, p.entry_id, why).await?;
+    Ok(())
+}
+
+async fn reverse_entry(ctx: &Ctx, tx: &TenantTx, entry: Option<Uuid>, why: &str) -> AppResult<()> {
+    let Some(entry) = entry else { return Ok(()) };
+    ledger::reverse(&**tx, ctx, entry, ctx.clock().now().date_naive(), why).await?;
+    Ok(())
+}
