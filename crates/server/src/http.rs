@@ -19,7 +19,6 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Deserialize;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
 use wspolnota_core::graphql::RequestMeta;
@@ -31,6 +30,8 @@ use crate::state::AppState;
 
 /// Request bodies above this are refused (413) before anything parses them.
 const MAX_BODY_BYTES: usize = 1 << 20;
+/// File uploads (GraphQL multipart requests, e.g. a bank statement) may be this large.
+const MAX_UPLOAD_BYTES: usize = 65 << 20;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
@@ -57,11 +58,38 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .merge(tenant_routes)
         .layer(middleware::from_fn(observe))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+}
+
+/// Caps the request body: 1 MiB, or 65 MiB for a multipart upload. A declared length above
+/// the cap is refused at once; a longer chunked body fails while it is read (the handlers
+/// answer 413 in the catalogue's shape either way).
+async fn limit_body(req: Request, next: Next) -> Response {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    let limit = if multipart {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large_for(limit);
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
 }
 
 fn prometheus() -> &'static Option<PrometheusHandle> {
@@ -374,12 +402,13 @@ fn is_too_large(err: &ParseRequestError) -> bool {
 }
 
 fn too_large() -> Response {
+    too_large_for(MAX_BODY_BYTES)
+}
+
+fn too_large_for(limit: usize) -> Response {
     let mut response = AppError::validation(
         "body",
-        format!(
-            "the request body is larger than {} KiB",
-            MAX_BODY_BYTES / 1024
-        ),
+        format!("the request body is larger than {} KiB", limit / 1024),
     )
     .into_response();
     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;

@@ -12,4 +12,5 @@ mod isolation;
 mod oidc;
 mod payments;
 mod platform;
+mod statements;
 mod tenants;
