@@ -1,0 +1,878 @@
+//! `wspolnota-bench-statements`: a generated MT940 statement (mBank CompanyNet dialect, one
+//! credit per line paying a party's property tax through its virtual account) parsed, and
+//! imported — matched and posted — by the statements e-service on SQLite and PostgreSQL, next
+//! to a plain bulk load of the same rows on the same backend in the same run (PostgreSQL
+//! `COPY`; SQLite a prepared multi-row `INSERT` in one transaction).
+//!
+//! `run` (what `run.sh` calls) sets up each backend once (a fresh tenant with P parties, each
+//! with a property-tax assessment of 4 installments and virtual accounts), writes one file per
+//! size, and runs every measured phase in a process of its own (`parse`, `baseline`, `import`
+//! subcommands of this binary) so that each phase's peak RSS (`VmHWM`) is its own. Markdown on
+//! stdout, progress on stderr, JSON to `--json`. Exits 1 when a check fails.
+
+mod env;
+mod mt940;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, Value};
+use serde_json::{Value as Json, json};
+use sqlx::Connection as _;
+use uuid::Uuid;
+use wspolnota_statements::parse::{self, Event, FormatHint, ParseOptions};
+use wspolnota_statements::service::import::{ImportInput, import};
+
+use env::{Env, Location, app, load_config, setup};
+use mt940::{Iph, Plan};
+
+pub fn log(msg: impl std::fmt::Display) {
+    eprintln!("[bench-statements] {msg}");
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backends {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wspolnota-bench-statements",
+    about = "MT940 statement parse, match and post throughput on SQLite and PostgreSQL, next to a plain bulk load (COPY / multi-row INSERT) of the same rows."
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// The whole benchmark.
+    Run(RunArgs),
+    /// Only write a statement file.
+    Generate {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 1_000_000)]
+        lines: usize,
+        #[arg(long, default_value_t = 1)]
+        tag: u32,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// (phase) Iterate `parse::events` over a file; one JSON line on stdout.
+    Parse {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        lines: usize,
+    },
+    /// (phase) The bulk load of the same rows; one JSON line on stdout.
+    Baseline {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        at: At,
+        #[arg(long)]
+        lines: usize,
+        #[arg(long)]
+        tag: u32,
+    },
+    /// (phase) `service::import::import` of a file, then the checks; one JSON line on stdout.
+    Import {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        at: At,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        lines: usize,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+struct Common {
+    /// Parties (numbered 1..=P in a fresh tenant).
+    #[arg(long, env = "BENCH_ST_PARTIES", default_value_t = 100_000)]
+    parties: usize,
+    /// How `ID IPH:` carries the virtual account: the whole NRB, or its client part only.
+    #[arg(long, env = "BENCH_ST_IPH", value_enum, default_value = "nrb")]
+    iph: Iph,
+    /// The folder with `zamosc.toml` (default: the repository's `tenants/`).
+    #[arg(long, env = "BENCH_ST_TENANTS_DIR")]
+    tenants_dir: Option<PathBuf>,
+}
+
+impl Common {
+    fn tenants_dir(&self) -> PathBuf {
+        self.tenants_dir
+            .clone()
+            .unwrap_or_else(|| repo_root().join("tenants"))
+    }
+
+    fn args(&self) -> Vec<String> {
+        let iph = match self.iph {
+            Iph::Nrb => "nrb",
+            Iph::Tail => "tail",
+        };
+        vec![
+            "--parties".into(),
+            self.parties.to_string(),
+            "--iph".into(),
+            iph.into(),
+            "--tenants-dir".into(),
+            self.tenants_dir().display().to_string(),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+struct At {
+    #[arg(long, conflicts_with = "pg_url")]
+    sqlite_dir: Option<PathBuf>,
+    #[arg(long)]
+    pg_url: Option<String>,
+}
+
+impl At {
+    fn location(&self) -> Result<Location> {
+        match (&self.sqlite_dir, &self.pg_url) {
+            (Some(d), None) => Ok(Location::Sqlite(d.clone())),
+            (None, Some(u)) => Ok(Location::Postgres(u.clone())),
+            _ => bail!("give --sqlite-dir or --pg-url"),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Lines of the largest file (N).
+    #[arg(long, env = "BENCH_ST_LINES", default_value_t = 1_000_000)]
+    lines: usize,
+    /// File sizes, comma-separated (default: N/10,N).
+    #[arg(long, env = "BENCH_ST_SIZES", value_delimiter = ',')]
+    sizes: Vec<usize>,
+    /// Import only the sizes up to this many lines (parse and baseline run at every size).
+    #[arg(long, env = "BENCH_ST_IMPORT_MAX")]
+    import_max: Option<usize>,
+    /// Which backends to measure.
+    #[arg(long, env = "BENCH_ST_BACKENDS", value_enum, default_value = "both")]
+    backends: Backends,
+    /// PostgreSQL host:port (user postgres, no password).
+    #[arg(long, env = "BENCH_PG", default_value = "127.0.0.1:5432")]
+    pg: String,
+    /// The PostgreSQL database to create (dropped first if it exists, and at the end).
+    #[arg(long, env = "BENCH_ST_DATABASE", default_value = "wsp_bench_st")]
+    database: String,
+    /// Where the statement files and SQLite data go (default: a new temporary folder, removed
+    /// at the end).
+    #[arg(long, env = "BENCH_ST_WORK_DIR")]
+    work_dir: Option<PathBuf>,
+    /// Where to write the JSON results (default: ops/bench/results/statements-latest.json).
+    #[arg(long, env = "BENCH_ST_JSON")]
+    json: Option<PathBuf>,
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let code = match dispatch(Cli::parse().cmd).await {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(e) => {
+            log(format!("error: {e:#}"));
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+async fn dispatch(cmd: Cmd) -> Result<bool> {
+    match cmd {
+        Cmd::Run(args) => run(args).await,
+        Cmd::Generate {
+            common,
+            lines,
+            tag,
+            out,
+        } => {
+            let config = load_config(&common.tenants_dir())?;
+            let plan = Plan::new(&config, common.parties, common.iph)?;
+            let bytes = mt940::write_file(&plan, tag, lines, &out)?;
+            log(format!("wrote {} ({bytes} bytes)", out.display()));
+            Ok(true)
+        }
+        Cmd::Parse { file, lines } => phase_parse(&file, lines).map(|()| true),
+        Cmd::Baseline {
+            common,
+            at,
+            lines,
+            tag,
+        } => phase_baseline(&common, &at.location()?, lines, tag)
+            .await
+            .map(|()| true),
+        Cmd::Import {
+            common,
+            at,
+            file,
+            lines,
+        } => phase_import(&common, &at.location()?, &file, lines).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Phases (each in a process of its own).
+// ---------------------------------------------------------------------------------------
+
+/// Peak resident set of this process so far, in KiB.
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn emit(v: Json) {
+    println!("{v}");
+}
+
+fn phase_parse(file: &Path, lines: usize) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let started = Instant::now();
+    let options = ParseOptions {
+        format: FormatHint::Mt940,
+        encoding: None,
+    };
+    let mut count = 0usize;
+    let mut statements = 0usize;
+    let mut matched_ids = 0usize;
+    for event in parse::events("bench.sta", &bytes, &options).map_err(|e| anyhow!("{e}"))? {
+        match event.map_err(|e| anyhow!("{e}"))? {
+            Event::Line(l) => {
+                count += 1;
+                if l.credited_account.is_some() && l.dedupe_key.starts_with("TNR:") {
+                    matched_ids += 1;
+                }
+            }
+            Event::Statement(_) => statements += 1,
+            Event::End(_) => {}
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    if count != lines || matched_ids != lines {
+        bail!("parsed {count} lines ({matched_ids} with ID IPH and TNR), expected {lines}");
+    }
+    emit(
+        json!({ "seconds": secs, "lines": count, "statements": statements,
+                 "file_bytes": bytes.len(), "vm_hwm_kib": vm_hwm_kib() }),
+    );
+    Ok(())
+}
+
+/// The same rows as the file, bulk-loaded into a plain table: PostgreSQL `COPY … FROM STDIN`
+/// (text format, streamed in 1 MiB pieces); SQLite one transaction of prepared 100-row
+/// `INSERT`s, through the tenant's connection.
+async fn phase_baseline(common: &Common, at: &Location, lines: usize, tag: u32) -> Result<()> {
+    let config = load_config(&common.tenants_dir())?;
+    let plan = Plan::new(&config, common.parties, common.iph)?;
+    const COLUMNS: &str = "line_no bigint NOT NULL, account text NOT NULL, amount bigint NOT NULL, \
+                           value_date date NOT NULL, title text NOT NULL, dedupe_key text NOT NULL";
+    let (secs, rows) = match at {
+        Location::Postgres(url) => {
+            let mut conn = sqlx::PgConnection::connect(url).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP TABLE IF EXISTS public.bench_statement_rows; \
+                 CREATE TABLE public.bench_statement_rows ({COLUMNS})"
+            )))
+            .execute(&mut conn)
+            .await?;
+            let started = Instant::now();
+            let mut copy = conn
+                .copy_in_raw(
+                    "COPY public.bench_statement_rows (line_no, account, amount, value_date, \
+                     title, dedupe_key) FROM STDIN",
+                )
+                .await?;
+            let mut buf = String::with_capacity(1 << 20);
+            for i in 0..lines {
+                let r = mt940::row(&plan, tag, lines, i)?;
+                use std::fmt::Write as _;
+                writeln!(
+                    buf,
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    r.index,
+                    r.account,
+                    r.grosze,
+                    r.value_date,
+                    r.title,
+                    r.dedupe_key()
+                )?;
+                if buf.len() >= (1 << 20) - 512 {
+                    copy.send(buf.as_bytes()).await?;
+                    buf.clear();
+                }
+            }
+            if !buf.is_empty() {
+                copy.send(buf.as_bytes()).await?;
+            }
+            let rows = copy.finish().await?;
+            let secs = started.elapsed().as_secs_f64();
+            conn.close().await?;
+            (secs, usize::try_from(rows)?)
+        }
+        Location::Sqlite(_) => {
+            let env = Env::open(at, config).await?;
+            let tx = env.begin().await?;
+            tx.execute_unprepared(&format!(
+                "DROP TABLE IF EXISTS bench_statement_rows; \
+                 CREATE TABLE bench_statement_rows ({COLUMNS})"
+            ))
+            .await?;
+            tx.commit().await?;
+            const BATCH: usize = 100;
+            let full = format!(
+                "INSERT INTO bench_statement_rows (line_no, account, amount, value_date, dedupe_key, \
+                 title) VALUES {}",
+                vec!["(?, ?, ?, ?, ?, ?)"; BATCH].join(", ")
+            );
+            let started = Instant::now();
+            let tx = env.begin().await?;
+            let mut values: Vec<Value> = Vec::with_capacity(BATCH * 6);
+            let mut in_batch = 0;
+            let flush = |values: Vec<Value>, n: usize| {
+                let sql = if n == BATCH {
+                    full.clone()
+                } else {
+                    format!(
+                        "INSERT INTO bench_statement_rows (line_no, account, amount, value_date, \
+                         dedupe_key, title) VALUES {}",
+                        vec!["(?, ?, ?, ?, ?, ?)"; n].join(", ")
+                    )
+                };
+                Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+            };
+            for i in 0..lines {
+                let r = mt940::row(&plan, tag, lines, i)?;
+                values.push(i64::try_from(r.index)?.into());
+                values.push(r.account.clone().into());
+                values.push(r.grosze.into());
+                values.push(r.value_date.to_string().into());
+                values.push(r.dedupe_key().into());
+                values.push(r.title.into());
+                in_batch += 1;
+                if in_batch == BATCH {
+                    tx.execute_raw(flush(std::mem::take(&mut values), in_batch))
+                        .await?;
+                    in_batch = 0;
+                }
+            }
+            if in_batch > 0 {
+                tx.execute_raw(flush(std::mem::take(&mut values), in_batch))
+                    .await?;
+            }
+            tx.commit().await?;
+            let secs = started.elapsed().as_secs_f64();
+            let rows = env
+                .scalar("SELECT COUNT(*) FROM bench_statement_rows")
+                .await?;
+            (secs, usize::try_from(rows)?)
+        }
+    };
+    if rows != lines {
+        bail!("the baseline loaded {rows} rows, expected {lines}");
+    }
+    emit(json!({ "seconds": secs, "lines": rows, "vm_hwm_kib": vm_hwm_kib() }));
+    Ok(())
+}
+
+/// Ok(false): imported, but a check failed.
+async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize) -> Result<bool> {
+    let config = load_config(&common.tenants_dir())?;
+    let env = Env::open(at, config).await?;
+    let ledger_before = env.scalar("SELECT COUNT(*) FROM ledger_entries").await?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let file_bytes = bytes.len();
+    let ctx = env.system();
+    let started = Instant::now();
+    let summary = import(
+        &env.statements,
+        &ctx,
+        ImportInput {
+            file_name: file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "bench.sta".into()),
+            bytes,
+            format: FormatHint::Mt940,
+            bank_account: None,
+        },
+    )
+    .await
+    .map_err(|e| app(e, "import"))?;
+    let secs = started.elapsed().as_secs_f64();
+    let hwm = vm_hwm_kib();
+
+    let unknown = mt940::unknown_count(lines);
+    let n = u32::try_from(lines)?;
+    let mut problems = Vec::new();
+    if summary.lines != n {
+        problems.push(format!("{} lines imported, expected {n}", summary.lines));
+    }
+    if summary.matched + summary.unmatched != n || summary.debits != 0 {
+        problems.push(format!(
+            "matched {} + unmatched {} != {n} credits (debits {})",
+            summary.matched, summary.unmatched, summary.debits
+        ));
+    }
+    if usize::try_from(summary.unmatched)? != unknown {
+        problems.push(format!(
+            "{} unmatched, expected {unknown} (the lines with unknown accounts)",
+            summary.unmatched
+        ));
+    }
+    let debit = env
+        .scalar("SELECT CAST(COALESCE(SUM(debit), 0) AS BIGINT) FROM ledger_lines")
+        .await?;
+    let credit = env
+        .scalar("SELECT CAST(COALESCE(SUM(credit), 0) AS BIGINT) FROM ledger_lines")
+        .await?;
+    if debit != credit {
+        problems.push(format!(
+            "the ledger does not balance: debit {debit} != credit {credit}"
+        ));
+    }
+    let ledger_after = env.scalar("SELECT COUNT(*) FROM ledger_entries").await?;
+    if ledger_after - ledger_before != i64::from(n) {
+        problems.push(format!(
+            "{} journal entries posted, expected one per credit ({n})",
+            ledger_after - ledger_before
+        ));
+    }
+    let st_lines = env
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM st_lines WHERE import_id = '{}'",
+            summary.id
+        ))
+        .await
+        .unwrap_or(-1);
+    for p in &problems {
+        log(format!("CHECK FAILED: {p}"));
+    }
+    emit(json!({
+        "seconds": secs, "lines": summary.lines, "matched": summary.matched,
+        "unmatched": summary.unmatched, "duplicates": summary.duplicates,
+        "total": summary.total.to_string(), "file_bytes": file_bytes, "vm_hwm_kib": hwm,
+        "ledger_debit": debit, "ledger_credit": credit,
+        "journal_entries_posted": ledger_after - ledger_before, "st_lines_rows": st_lines,
+        "problems": problems,
+    }));
+    Ok(problems.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------
+// The orchestration.
+// ---------------------------------------------------------------------------------------
+
+struct Row {
+    backend: String,
+    phase: &'static str,
+    lines: usize,
+    secs: f64,
+    rss_kib: u64,
+    file_bytes: u64,
+    /// (baseline name, its rows/s).
+    baseline: Option<(&'static str, f64)>,
+    detail: Json,
+}
+
+impl Row {
+    fn per_sec(&self) -> f64 {
+        if self.secs > 0.0 {
+            self.lines as f64 / self.secs
+        } else {
+            0.0
+        }
+    }
+
+    fn ratio(&self) -> Option<f64> {
+        let (_, b) = self.baseline?;
+        let own = self.per_sec();
+        (own > 0.0).then(|| b / own)
+    }
+
+    fn json(&self) -> Json {
+        json!({
+            "backend": self.backend, "phase": self.phase, "lines": self.lines,
+            "seconds": self.secs, "lines_per_sec": self.per_sec(),
+            "peak_rss_mib": self.rss_kib as f64 / 1024.0,
+            "file_mib": self.file_bytes as f64 / 1_048_576.0,
+            "baseline": self.baseline.map(|(n, r)| json!({ "name": n, "rows_per_sec": r })),
+            "ratio_baseline_to_measured": self.ratio(),
+            "detail": self.detail,
+        })
+    }
+}
+
+/// Runs a phase of this binary in a process of its own; its one JSON line, or why it failed.
+async fn child(args: Vec<String>) -> Result<(Json, bool)> {
+    let exe = std::env::current_exe()?;
+    let out = tokio::process::Command::new(exe)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .await?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| anyhow!("phase {} failed ({}) without a result", args[0], out.status))?;
+    let v: Json = serde_json::from_str(line)?;
+    Ok((v, out.status.success()))
+}
+
+fn num(v: &Json, key: &str) -> f64 {
+    v.get(key).and_then(Json::as_f64).unwrap_or(0.0)
+}
+
+fn unum(v: &Json, key: &str) -> u64 {
+    v.get(key).and_then(Json::as_u64).unwrap_or(0)
+}
+
+async fn run(args: RunArgs) -> Result<bool> {
+    if args.lines == 0 || args.common.parties == 0 {
+        bail!("--lines and --parties must be positive");
+    }
+    if !args
+        .database
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        bail!("--database must be lowercase letters, digits and '_'");
+    }
+    let mut sizes = if args.sizes.is_empty() {
+        vec![(args.lines / 10).max(1), args.lines]
+    } else {
+        args.sizes.clone()
+    };
+    sizes.sort_unstable();
+    sizes.dedup();
+    let config = load_config(&args.common.tenants_dir())?;
+    let plan = Plan::new(&config, args.common.parties, args.common.iph)?;
+    let (work, remove_work) = match &args.work_dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("wsp-bench-st-{}", Uuid::new_v4())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&work)?;
+    let result = measure_all(&args, &plan, &sizes, &work).await;
+    if remove_work {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    let (rows, ok, pg_version) = result?;
+
+    print_table(&args, &plan, &rows);
+    let path = args
+        .json
+        .clone()
+        .unwrap_or_else(|| repo_root().join("ops/bench/results/statements-latest.json"));
+    let doc = json!({
+        "date": chrono::Utc::now().to_rfc3339(),
+        "tenant": env::SLUG,
+        "parties": args.common.parties,
+        "sizes": sizes,
+        "import_max": args.import_max,
+        "iph": format!("{:?}", args.common.iph).to_lowercase(),
+        "machine": {
+            "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            "postgresql": pg_version,
+        },
+        "results": rows.iter().map(Row::json).collect::<Vec<_>>(),
+        "ok": ok,
+    });
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&doc)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))?;
+    log(format!("wrote {}", path.display()));
+    if !ok {
+        log("some checks failed: the results are not valid");
+    }
+    Ok(ok)
+}
+
+async fn measure_all(
+    args: &RunArgs,
+    plan: &Plan,
+    sizes: &[usize],
+    work: &Path,
+) -> Result<(Vec<Row>, bool, Option<String>)> {
+    let mut rows = Vec::new();
+    let mut ok = true;
+    // The files, one per size (tag = position + 1: distinct TNRs, so each is imported whole).
+    let mut files = Vec::new();
+    for (k, &n) in sizes.iter().enumerate() {
+        let tag = u32::try_from(k + 1)?;
+        let path = work.join(format!("statement-{n}.sta"));
+        let t = Instant::now();
+        let bytes = mt940::write_file(plan, tag, n, &path)?;
+        log(format!(
+            "generated {n} lines, {:.1} MiB in {:.1} s: {}",
+            bytes as f64 / 1_048_576.0,
+            t.elapsed().as_secs_f64(),
+            path.display()
+        ));
+        files.push((n, tag, path, bytes));
+    }
+    for (n, _, path, bytes) in &files {
+        let (v, good) = child(vec![
+            "parse".into(),
+            "--file".into(),
+            path.display().to_string(),
+            "--lines".into(),
+            n.to_string(),
+        ])
+        .await?;
+        ok &= good;
+        let row = Row {
+            backend: "–".into(),
+            phase: "parse",
+            lines: *n,
+            secs: num(&v, "seconds"),
+            rss_kib: unum(&v, "vm_hwm_kib"),
+            file_bytes: *bytes,
+            baseline: None,
+            detail: v,
+        };
+        log(format!(
+            "parse {n}: {:.2} s = {:.0} lines/s, peak RSS {:.0} MiB",
+            row.secs,
+            row.per_sec(),
+            row.rss_kib as f64 / 1024.0
+        ));
+        rows.push(row);
+    }
+
+    let backends: &[&str] = match args.backends {
+        Backends::Sqlite => &["sqlite"],
+        Backends::Postgres => &["postgres"],
+        Backends::Both => &["sqlite", "postgres"],
+    };
+    let mut pg_version = None;
+    for backend in backends {
+        let (location, admin) = if *backend == "sqlite" {
+            let dir = work.join("sqlite");
+            let _ = std::fs::remove_dir_all(&dir);
+            (Location::Sqlite(dir), None)
+        } else {
+            let admin_url = format!("postgres://postgres@{}/postgres", args.pg);
+            let admin = Database::connect(admin_url.clone())
+                .await
+                .with_context(|| format!("connecting to {admin_url}"))?;
+            pg_version = admin
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SHOW server_version",
+                ))
+                .await?
+                .map(|r| r.try_get::<String>("", "server_version"))
+                .transpose()?;
+            let db = &args.database;
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                .await?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {db}"))
+                .await?;
+            (
+                Location::Postgres(format!("postgres://postgres@{}/{db}", args.pg)),
+                Some(admin),
+            )
+        };
+        let measured = bench_backend(args, plan, &location, &files).await;
+        match (&location, admin) {
+            (Location::Postgres(_), Some(admin)) => {
+                let db = &args.database;
+                if let Err(e) = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                    .await
+                {
+                    log(format!("could not drop database {db}: {e}"));
+                }
+            }
+            (Location::Sqlite(dir), _) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            _ => {}
+        }
+        let (r, good) = measured?;
+        ok &= good;
+        rows.extend(r);
+    }
+    Ok((rows, ok, pg_version))
+}
+
+async fn bench_backend(
+    args: &RunArgs,
+    plan: &Plan,
+    location: &Location,
+    files: &[(usize, u32, PathBuf, u64)],
+) -> Result<(Vec<Row>, bool)> {
+    let backend = location.backend();
+    log(format!(
+        "{backend}: setting up {} with {} parties (assessment, 4 installments, virtual accounts)",
+        env::SLUG,
+        plan.parties
+    ));
+    let t = Instant::now();
+    {
+        let config = load_config(&args.common.tenants_dir())?;
+        let env = Env::open(location, config).await?;
+        setup(&env, plan).await?;
+    }
+    log(format!(
+        "{backend}: set up in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
+    let mut rows = Vec::new();
+    let mut ok = true;
+    let (bname, phase_name) = if backend == "postgres" {
+        ("COPY", "copy")
+    } else {
+        ("INSERT", "insert")
+    };
+    for (n, tag, path, bytes) in files {
+        let mut a = vec!["baseline".into()];
+        a.extend(args.common.args());
+        a.extend(location.args());
+        a.extend([
+            "--lines".into(),
+            n.to_string(),
+            "--tag".into(),
+            tag.to_string(),
+        ]);
+        let (v, good) = child(a).await?;
+        ok &= good;
+        let base = Row {
+            backend: backend.into(),
+            phase: phase_name,
+            lines: *n,
+            secs: num(&v, "seconds"),
+            rss_kib: unum(&v, "vm_hwm_kib"),
+            file_bytes: 0,
+            baseline: None,
+            detail: v,
+        };
+        log(format!(
+            "{backend} {phase_name} {n}: {:.2} s = {:.0} rows/s",
+            base.secs,
+            base.per_sec()
+        ));
+        let base_rate = base.per_sec();
+        rows.push(base);
+        if args.import_max.is_some_and(|m| *n > m) {
+            log(format!(
+                "{backend}: import of {n} lines skipped (above --import-max)"
+            ));
+            continue;
+        }
+        let mut a = vec!["import".into()];
+        a.extend(args.common.args());
+        a.extend(location.args());
+        a.extend([
+            "--file".into(),
+            path.display().to_string(),
+            "--lines".into(),
+            n.to_string(),
+        ]);
+        let (v, good) = child(a).await?;
+        ok &= good;
+        let row = Row {
+            backend: backend.into(),
+            phase: "import",
+            lines: *n,
+            secs: num(&v, "seconds"),
+            rss_kib: unum(&v, "vm_hwm_kib"),
+            file_bytes: *bytes,
+            baseline: Some((bname, base_rate)),
+            detail: v,
+        };
+        log(format!(
+            "{backend} import {n}: {:.2} s = {:.0} lines/s, peak RSS {:.0} MiB, ratio {:.1}{}",
+            row.secs,
+            row.per_sec(),
+            row.rss_kib as f64 / 1024.0,
+            row.ratio().unwrap_or(0.0),
+            if good { "" } else { " — CHECKS FAILED" }
+        ));
+        rows.push(row);
+    }
+    Ok((rows, ok))
+}
+
+fn print_table(args: &RunArgs, plan: &Plan, rows: &[Row]) {
+    println!(
+        "Statements benchmark: mBank MT940, {} parties, ID IPH as {:?}, sizes {:?}{}.\n",
+        plan.parties,
+        plan.iph,
+        rows.iter()
+            .filter(|r| r.phase == "parse")
+            .map(|r| r.lines)
+            .collect::<Vec<_>>(),
+        args.import_max
+            .map(|m| format!(", import up to {m} lines"))
+            .unwrap_or_default()
+    );
+    println!(
+        "| backend | phase | lines | seconds | lines/s | peak RSS MiB | file MiB | baseline rows/s | ratio |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let (b, ratio) = match (r.baseline, r.ratio()) {
+            (Some((name, b)), Some(x)) => (format!("{b:.0} ({name})"), format!("{x:.1}")),
+            _ => ("–".into(), "–".into()),
+        };
+        println!(
+            "| {} | {} | {} | {:.2} | {:.0} | {:.0} | {} | {} | {} |",
+            r.backend,
+            r.phase,
+            r.lines,
+            r.secs,
+            r.per_sec(),
+            r.rss_kib as f64 / 1024.0,
+            if r.file_bytes > 0 {
+                format!("{:.0}", r.file_bytes as f64 / 1_048_576.0)
+            } else {
+                "–".into()
+            },
+            b,
+            ratio
+        );
+    }
+    println!(
+        "\nratio = baseline rows/s ÷ import lines/s (PostgreSQL COPY / SQLite multi-row INSERT of \
+         the same rows into a plain table, same backend, same run). Peak RSS = VmHWM of the \
+         phase's own process (the file is read whole into memory by parse and import)."
+    );
+}
