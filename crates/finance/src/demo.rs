@@ -1409,9 +1409,12 @@ mod tests {
             let path =
                 Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../tenants/{slug}.toml"));
             let text = std::fs::read_to_string(path).unwrap();
-            let config =
-                TenantConfig::from_toml(&format!("{slug}.toml"), &text, &["finance", "payments"])
-                    .unwrap();
+            let config = TenantConfig::from_toml(
+                &format!("{slug}.toml"),
+                &text,
+                &["finance", "payments", "statements"],
+            )
+            .unwrap();
             store.migrate_tenant(&config.slug).await.unwrap();
             let finance = Finance::new(
                 NationalRules::embedded().unwrap(),

@@ -77,7 +77,7 @@ pub fn tenant(slug: &str) -> Arc<Tenant> {
     let config = TenantConfig::from_toml(
         &format!("{slug}.toml"),
         &repo_tenant_file(slug),
-        &["finance", "payments"],
+        &["finance", "payments", "statements"],
     )
     .unwrap();
     Arc::new(Tenant::new(config, TenantStatus::Active))

@@ -363,9 +363,12 @@ fn pesel(i: usize) -> Result<String> {
 }
 
 async fn setup(args: &Args, store: Arc<Store>, toml_text: &str) -> Result<(Arc<Env>, Vec<Payer>)> {
-    let config =
-        TenantConfig::from_toml(&format!("{SLUG}.toml"), toml_text, &["finance", "payments"])
-            .map_err(|e| app(e, "tenant file"))?;
+    let config = TenantConfig::from_toml(
+        &format!("{SLUG}.toml"),
+        toml_text,
+        &["finance", "payments", "statements"],
+    )
+    .map_err(|e| app(e, "tenant file"))?;
     store
         .migrate_tenant(&config.slug)
         .await
