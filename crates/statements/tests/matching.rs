@@ -1,0 +1,165 @@
+//! Matching and posting at the service level: credits found by the party number, PESEL or NIP
+//! in their title, ambiguity left to a clerk, a "payment posted" message for each posting, and
+//! a file with one bad line or a foreign account importing nothing at all.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../payments/tests/support/service_fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+
+use fixture::{Fixture, pesel};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
+use wspolnota_core::ErrorCode;
+use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
+use wspolnota_statements::Statements;
+use wspolnota_statements::entity::line;
+use wspolnota_statements::parse::FormatHint;
+use wspolnota_statements::service::import::{ImportInput, import};
+
+const ACCOUNT: &str = "PL56102053560000160200076877";
+/// Zamość's own NIP: valid, and here the NIP of a firm that pays fees.
+const FIRM_NIP: &str = "9222697472";
+
+/// A PKO-style `?NN` statement would do as well; the free-text mBank dialect keeps titles short.
+fn mt940(titles: &[(&str, i64)], bad_amount_at: Option<usize>) -> Vec<u8> {
+    let mut out = format!(":20:ST260610CYC/1\n:25:{ACCOUNT}\n:28C:3/1\n:60F:C260610PLN0,00\n");
+    let mut total = 0;
+    for (i, (title, grosze)) in titles.iter().enumerate() {
+        total += grosze;
+        let amount = if bad_amount_at == Some(i) {
+            "12,3,4".to_owned()
+        } else {
+            format!("{},{:02}", grosze / 100, grosze % 100)
+        };
+        out.push_str(&format!(
+            ":61:2606100610CN{amount}NTRFNONREF//MB2606100000{i:02}\n\
+             :86:911 PRZELEW; OD: X; TYT.: {title}; TNR: 55500000000{i:04}.000001\n"
+        ));
+    }
+    out.push_str(&format!(
+        ":62F:C260610PLN{},{:02}\n-\n",
+        total / 100,
+        total % 100
+    ));
+    out.into_bytes()
+}
+
+fn input(bytes: Vec<u8>) -> ImportInput {
+    ImportInput {
+        file_name: "wyciag.sta".into(),
+        bytes,
+        format: FormatHint::Mt940,
+        bank_account: None,
+    }
+}
+
+async fn outbox_count(f: &Fixture) -> i64 {
+    let tx = f.tx().await;
+    let row = tx
+        .query_one_raw(Statement::from_string(
+            tx.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'payment_posted'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn credits_are_found_by_party_number_pesel_and_nip_or_left_to_a_clerk() {
+    let f = Fixture::new("2026-06-10").await;
+    let svc = Statements::new(f.finance.clone());
+    let firm = parties::create_party(
+        &f.finance,
+        &f.clerk,
+        NewParty {
+            kind: PartyKind::Organisation,
+            name: "Usługi Komunalne sp. z o.o.".into(),
+            pesel: None,
+            nip: Some(FIRM_NIP.into()),
+            regon: None,
+            krs: None,
+            address: AddressInput::default(),
+            email: None,
+            phone: None,
+        },
+    )
+    .await
+    .unwrap();
+    let person = &f.party;
+    let queued = outbox_count(&f).await;
+    let number = format!("Podatek NALEŻNOŚĆ {} rata 2", person.number);
+    let by_pesel = format!("podatek od nieruchomosci PESEL {}", pesel(1));
+    let by_nip = format!("oplata NIP {FIRM_NIP}");
+    let ambiguous = format!("NR {} NIP {FIRM_NIP}", person.number);
+    let file = mt940(
+        &[
+            (number.as_str(), 10_000),
+            (by_pesel.as_str(), 20_000),
+            (by_nip.as_str(), 30_000),
+            ("NR 999999 darowizna", 40_000),
+            (ambiguous.as_str(), 50_000),
+        ],
+        None,
+    );
+    let summary = import(&svc, &f.clerk, input(file)).await.unwrap();
+    assert_eq!(
+        (summary.lines, summary.matched, summary.unmatched),
+        (5, 3, 2)
+    );
+
+    let lines = f
+        .all(line::Entity::find().order_by_asc(line::Column::Position))
+        .await;
+    let got: Vec<(Option<&str>, Option<uuid::Uuid>, &str)> = lines
+        .iter()
+        .map(|l| (l.matched_by.as_deref(), l.party_id, l.status.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some("party_number"), Some(person.id), "posted"),
+            (Some("pesel"), Some(person.id), "posted"),
+            (Some("nip"), Some(firm.id), "posted"),
+            (None, None, "unmatched"),
+            (None, None, "unmatched"),
+        ]
+    );
+    // One message per posted payment, written with it.
+    assert_eq!(outbox_count(&f).await, queued + 3);
+    f.assert_balanced().await;
+}
+
+#[tokio::test]
+async fn a_bad_line_or_a_foreign_account_imports_nothing() {
+    let f = Fixture::new("2026-06-10").await;
+    let svc = Statements::new(f.finance.clone());
+    let lines_before = f.ledger_lines().await.len();
+
+    let bad = mt940(&[("NR 1", 100), ("NR 1", 200), ("NR 1", 300)], Some(2));
+    let err = import(&svc, &f.clerk, input(bad)).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(
+        err.message().starts_with("wyciag.sta:"),
+        "{}",
+        err.message()
+    );
+    assert!(err.message().contains(":61:"), "{}", err.message());
+
+    let foreign = String::from_utf8(mt940(&[("NR 1", 100)], None))
+        .unwrap()
+        .replace(ACCOUNT, "PL61109010140000071219812874")
+        .into_bytes();
+    let err = import(&svc, &f.clerk, input(foreign)).await.unwrap_err();
+    assert!(err.message().contains("not one of"), "{}", err.message());
+
+    assert!(f.all(line::Entity::find()).await.is_empty());
+    assert_eq!(f.ledger_lines().await.len(), lines_before);
+
+    // A resident may not import.
+    let err = import(&svc, &f.resident(), input(mt940(&[("NR 1", 100)], None)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Forbidden);
+}
