@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../payments/tests/support/service_fixture.rs"]
-#[allow(dead_code)]
 mod fixture;
 
 use fixture::{Fixture, pesel};
