@@ -402,6 +402,43 @@ async fn phase_baseline(common: &Common, at: &Location, lines: usize, tag: u32) 
     Ok(())
 }
 
+/// CPU seconds (user, system) of this process so far.
+fn cpu_secs() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command name in parentheses: field 3 onwards; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    (tick(11), tick(12))
+}
+
+/// PostgreSQL's counters of the tenant's tables: (table, scans, rows inserted, rows updated).
+async fn pg_table_stats(env: &Env) -> Result<Vec<(String, i64, i64, i64)>> {
+    if env.backend() != DbBackend::Postgres {
+        return Ok(Vec::new());
+    }
+    let tx = env.begin().await?;
+    let rows = tx
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT relname::text AS t, (seq_scan + COALESCE(idx_scan, 0))::bigint AS s, \
+             n_tup_ins::bigint AS i, n_tup_upd::bigint AS u FROM pg_stat_user_tables \
+             WHERE schemaname = current_schema()",
+        ))
+        .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String>("", "t")?,
+                r.try_get::<i64>("", "s")?,
+                r.try_get::<i64>("", "i")?,
+                r.try_get::<i64>("", "u")?,
+            ))
+        })
+        .collect()
+}
+
 /// Ok(false): imported, but a check failed.
 async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize) -> Result<bool> {
     let config = load_config(&common.tenants_dir())?;
@@ -410,6 +447,8 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let file_bytes = bytes.len();
     let ctx = env.system();
+    let stats_before = pg_table_stats(&env).await?;
+    let cpu_before = cpu_secs();
     let started = Instant::now();
     let summary = import(
         &env.statements,
@@ -428,6 +467,32 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
     .map_err(|e| app(e, "import"))?;
     let secs = started.elapsed().as_secs_f64();
     let hwm = vm_hwm_kib();
+    let cpu_after = cpu_secs();
+    // Per imported line: table scans (index or sequential), rows inserted and updated, by
+    // table (PostgreSQL's statistics, flushed within a second of the transaction's end).
+    let per_line = if stats_before.is_empty() {
+        Json::Null
+    } else {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let after = pg_table_stats(&env).await?;
+        let n = lines.max(1) as f64;
+        let mut by_table = serde_json::Map::new();
+        for (t, s, i, u) in after {
+            let (s0, i0, u0) = stats_before
+                .iter()
+                .find(|b| b.0 == t)
+                .map(|b| (b.1, b.2, b.3))
+                .unwrap_or((0, 0, 0));
+            if s - s0 + i - i0 + u - u0 > 0 {
+                by_table.insert(
+                    t,
+                    json!({ "scans": (s - s0) as f64 / n, "inserted": (i - i0) as f64 / n,
+                            "updated": (u - u0) as f64 / n }),
+                );
+            }
+        }
+        Json::Object(by_table)
+    };
 
     let unknown = mt940::unknown_count(lines);
     let n = u32::try_from(lines)?;
@@ -481,6 +546,8 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
         "total": summary.total.to_string(), "file_bytes": file_bytes, "vm_hwm_kib": hwm,
         "ledger_debit": debit, "ledger_credit": credit,
         "journal_entries_posted": ledger_after - ledger_before, "st_lines_rows": st_lines,
+        "cpu_user_seconds": cpu_after.0 - cpu_before.0, "cpu_system_seconds": cpu_after.1 - cpu_before.1,
+        "pg_per_line": per_line,
         "problems": problems,
     }));
     Ok(problems.is_empty())
