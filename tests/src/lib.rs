@@ -41,6 +41,18 @@ pub const SLUGS: [&str; 5] = ["baranow", "biszcza", "kurow", "powiat-lubelski", 
 
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Money as the API writes it ("1234.50") in grosze, so tests compare exact integers.
+pub fn grosze(v: &Value) -> i64 {
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("not a money string: {v}"));
+    let (zl, gr) = s.split_once('.').unwrap_or((s, "00"));
+    let sign = if zl.starts_with('-') { -1 } else { 1 };
+    let zl: i64 = zl.trim_start_matches('-').parse().unwrap();
+    let gr: i64 = format!("{gr:0<2}")[..2].parse().unwrap();
+    sign * (zl * 100 + gr)
+}
+
 /// `<slug>.localhost`.
 pub fn host(slug: &str) -> String {
     format!("{slug}.localhost")

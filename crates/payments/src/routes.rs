@@ -49,6 +49,14 @@ fn enabled(ctx: &Ctx) -> AppResult<()> {
     }
 }
 
+/// A page, or the error in the catalogue's shape.
+fn html(page: AppResult<String>) -> Response {
+    match page {
+        Ok(page) => Html(page).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 fn payment_id(raw: &str) -> AppResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| AppError::not_found("no such payment"))
 }
@@ -92,10 +100,7 @@ async fn sandbox_show(
         sandbox::page(&pay, &ctx, payment_id(&id)?).await
     }
     .await;
-    match result {
-        Ok(page) => Html(sandbox_page::render(&page)).into_response(),
-        Err(e) => e.into_response(),
-    }
+    html(result.map(|page| sandbox_page::render(&page)))
 }
 
 #[derive(Deserialize)]
@@ -119,10 +124,7 @@ async fn sandbox_decide(
         sandbox::page(&pay, &ctx, id).await
     }
     .await;
-    match result {
-        Ok(page) => Html(sandbox_page::render(&page)).into_response(),
-        Err(e) => e.into_response(),
-    }
+    html(result.map(|page| sandbox_page::render(&page)))
 }
 
 async fn receipt_page(Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
@@ -131,10 +133,7 @@ async fn receipt_page(Extension(ctx): Extension<Ctx>, Path(id): Path<String>) ->
         views::receipt(&ctx, payment_id(&id)?).await
     }
     .await;
-    match result {
-        Ok(r) => Html(receipt::render_html(&r)).into_response(),
-        Err(e) => e.into_response(),
-    }
+    html(result.map(|r| receipt::render_html(&r)))
 }
 
 async fn return_page(
@@ -147,10 +146,7 @@ async fn return_page(
         returned::returned(&pay, &ctx, payment_id(&id)?).await
     }
     .await;
-    match result {
-        Ok(p) => Html(return_html(&ctx, &p)).into_response(),
-        Err(e) => e.into_response(),
-    }
+    html(result.map(|p| return_html(&ctx, &p)))
 }
 
 /// A plain page for the payer; the resident portal shows the same with its own layout.

@@ -10,7 +10,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use wspolnota_e2e::{PASSWORD, StatusCode, TestApp, error_code, host, resident};
+use wspolnota_e2e::{PASSWORD, StatusCode, TestApp, error_code, grosze, host, resident};
 
 const SLUG: &str = "zamosc";
 
@@ -23,18 +23,6 @@ const START: &str = "mutation($input: StartPaymentInput!) { payments { start(inp
 
 const PAYMENT: &str = "query($id: ID!) { payments { payment(id: $id) {
     id status amount gateway paidAt receiptUrl installments { id } } } }";
-
-/// "1234.50" → 123450. Money crosses the API as a decimal string; the test compares grosze.
-fn grosze(v: &Value) -> i64 {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("not a money string: {v}"));
-    let (zl, gr) = s.split_once('.').unwrap_or((s, "00"));
-    let sign = if zl.starts_with('-') { -1 } else { 1 };
-    let zl: i64 = zl.trim_start_matches('-').parse().unwrap();
-    let gr: i64 = format!("{gr:0<2}")[..2].parse().unwrap();
-    sign * (zl * 100 + gr)
-}
 
 /// What the resident owes in total: principal, interest to today, dunning costs.
 fn owed(account: &Value) -> i64 {

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use wspolnota_e2e::{PASSWORD, StatusCode, TestApp, host, resident};
+use wspolnota_e2e::{PASSWORD, StatusCode, TestApp, grosze, host, resident};
 
 const SLUG: &str = "zamosc";
 /// Zamość's account in `tenants/zamosc.toml`.
@@ -16,17 +16,6 @@ const ZAMOSC_ACCOUNT: &str = "PL56102053560000160200076877";
 
 fn clerk() -> String {
     format!("skarbnik@{SLUG}.test")
-}
-
-fn grosze(v: &Value) -> i64 {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("not a money string: {v}"));
-    let (zl, gr) = s.split_once('.').unwrap_or((s, "00"));
-    let sign = if zl.starts_with('-') { -1 } else { 1 };
-    let zl: i64 = zl.trim_start_matches('-').parse().unwrap();
-    let gr: i64 = format!("{gr:0<2}")[..2].parse().unwrap();
-    sign * (zl * 100 + gr)
 }
 
 fn mt940_amount(grosze: i64) -> String {

@@ -123,16 +123,7 @@ impl Payments {
     /// The adapter of a gateway the tenant has configured.
     pub fn gateway(&self, ctx: &Ctx, kind: GatewayKind) -> AppResult<Box<dyn PaymentGateway>> {
         let config = self.config(ctx)?;
-        if config.entry(kind).is_none() {
-            return Err(AppError::validation(
-                "gateway",
-                format!(
-                    "{} does not accept payments through {}",
-                    ctx.tenant()?.config().name,
-                    kind.as_str()
-                ),
-            ));
-        }
+        offered(ctx, &config, kind)?;
         if kind == GatewayKind::Sandbox {
             return Ok(Box::new(Sandbox::new(
                 ctx.clone(),
@@ -145,6 +136,21 @@ impl Payments {
             AppError::internal(std::io::Error::other(format!("{}: {}", e.field, e.message)))
         })
     }
+}
+
+/// Refuses a gateway the tenant has not configured, naming the municipality.
+pub(crate) fn offered(ctx: &Ctx, config: &PaymentsConfig, kind: GatewayKind) -> AppResult<()> {
+    if config.entry(kind).is_some() {
+        return Ok(());
+    }
+    Err(AppError::validation(
+        "gateway",
+        format!(
+            "{} does not accept payments through {}",
+            ctx.tenant()?.config().name,
+            kind.as_str()
+        ),
+    ))
 }
 
 /// A gateway failure as the payer sees it: the provider's refusal or unavailability, never its

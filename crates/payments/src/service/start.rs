@@ -14,7 +14,7 @@ use wspolnota_core::{AppError, AppResult, Ctx, Money, TenantDb};
 use wspolnota_finance::service::account::{self, InstallmentStatus};
 
 use super::transition::{announce, apply_in};
-use super::{Payments, gateway_failed, grosze, is_unique_violation};
+use super::{Payments, gateway_failed, grosze, is_unique_violation, offered};
 use crate::config::GatewaySettings;
 use crate::entity::{event, lock, payment, payment_installment};
 use crate::gateway::{GatewayKind, NextAction, PaymentRequest};
@@ -108,16 +108,7 @@ pub async fn start(pay: &Payments, ctx: &Ctx, input: StartInput) -> AppResult<St
         .gateway
         .or(config.default)
         .ok_or_else(|| AppError::validation("gateway", "choose a payment method"))?;
-    if config.entry(kind).is_none() {
-        return Err(AppError::validation(
-            "gateway",
-            format!(
-                "{} does not accept payments through {}",
-                ctx.tenant()?.config().name,
-                kind.as_str()
-            ),
-        ));
-    }
+    offered(ctx, &config, kind)?;
     let key = match input.idempotency_key.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(k) if k.len() > MAX_KEY_LEN => {

@@ -37,6 +37,18 @@ pub(crate) fn require_clerk_or_system(ctx: &Ctx) -> AppResult<()> {
     ctx.require_clerk(ClerkScope::Finance)
 }
 
+/// A clerk's reason for a correction: required, at most 500 characters.
+pub(crate) fn reason(raw: &str) -> AppResult<&str> {
+    let reason = raw.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(wspolnota_core::AppError::validation(
+            "reason",
+            "say why, in at most 500 characters",
+        ));
+    }
+    Ok(reason)
+}
+
 /// Money as the database holds it (grosze).
 pub(crate) fn grosze(m: wspolnota_core::Money) -> AppResult<i64> {
     m.to_grosze().map_err(wspolnota_core::AppError::internal)

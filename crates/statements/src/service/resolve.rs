@@ -38,13 +38,7 @@ pub async fn resolve(
     reason: &str,
 ) -> AppResult<line::Model> {
     ctx.require_clerk(ClerkScope::Finance)?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::validation(
-            "reason",
-            "say why, in at most 500 characters",
-        ));
-    }
+    let reason = super::reason(reason)?;
     let fees = svc.finance.fees(ctx)?;
     let tx = TenantDb::begin(ctx).await?;
     let found = line::Entity::find_by_id(line_id)

@@ -25,13 +25,7 @@ pub async fn undo(
     reason: &str,
 ) -> AppResult<import::Model> {
     ctx.require_clerk(ClerkScope::Finance)?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::validation(
-            "reason",
-            "say why, in at most 500 characters",
-        ));
-    }
+    let reason = super::reason(reason)?;
     let tx = TenantDb::begin(ctx).await?;
     let imported = import::Entity::find_by_id(import_id)
         .one(&*tx)
