@@ -1,0 +1,1 @@
+//! E-mail over SMTP (lettre), or `.eml` files when no relay is configured.

@@ -1,0 +1,4 @@
+//! One module per channel.
+
+pub mod email;
+pub mod smsapi;

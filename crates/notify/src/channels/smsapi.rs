@@ -1,0 +1,1 @@
+//! SMSAPI.pl: SMS and voice messages.

@@ -1,0 +1,1 @@
+//! The dunning notice (upomnienie) as a PDF.
