@@ -158,7 +158,7 @@ async fn polish_message_with_pdf_goes_through_a_real_smtp_server() {
     let received = server.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].mail_from, sent.sender);
-    assert_eq!(received[0].rcpt_tos, [sent.to.clone()]);
+    assert_eq!(received[0].rcpt_tos, std::slice::from_ref(&sent.to));
     assert_message_shape(&received[0].path, &received[0].raw, &sent);
 }
 
