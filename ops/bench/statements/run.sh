@@ -25,6 +25,7 @@
 #   BENCH_ST_IPH          nrb (ID IPH = the 26-digit NRB) | tail (its 16-digit client part) (nrb)
 #   BENCH_ST_DATABASE     PostgreSQL database to create and drop                (wsp_bench_st)
 #   BENCH_ST_WORK_DIR     where files and SQLite data go (kept)                 (a temp folder)
+#   BENCH_ST_JSON         where the JSON goes          (ops/bench/results/statements-latest.json)
 #   BENCH_PG              PostgreSQL host:port                                  (127.0.0.1:5432)
 #   BENCH_SKIP_BUILD=1    use the binary already built
 #   CARGO_TARGET_DIR      cargo's target dir (/work/target-release if it exists, else target)
@@ -54,4 +55,4 @@ fi
 
 # The binary reads the BENCH_ST_* and BENCH_PG variables itself.
 exec "$BENCH_BIN" run --tenants-dir "$ROOT/tenants" \
-    --json "$ROOT/ops/bench/results/statements-latest.json"
+    --json "${BENCH_ST_JSON:-$ROOT/ops/bench/results/statements-latest.json}"
