@@ -43,7 +43,7 @@ pub fn load_config(tenants_dir: &Path) -> Result<TenantConfig> {
     TenantConfig::from_toml(
         &format!("{SLUG}.toml"),
         &text,
-        &["finance", "payments", "statements"],
+        &["finance", "payments", "statements", "notifications"],
     )
     .map_err(|e| app(e, "tenant file"))
 }
