@@ -10,7 +10,8 @@ use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 
 /// Enqueues a message of `kind` about `party`. `dedupe_key` names its cause (e.g.
-/// `payment_posted:<payment id>`): enqueuing the same cause again does nothing.
+/// `payment_posted:<payment id>`): enqueuing the same cause again does nothing. True when the
+/// message was new.
 pub async fn enqueue<C: ConnectionTrait>(
     db: &C,
     ctx: &Ctx,
@@ -18,7 +19,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     party: Option<Uuid>,
     dedupe_key: &str,
     payload: serde_json::Value,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let mut insert = Query::insert();
     insert
         .into_table(Alias::new("outbox"))
@@ -36,6 +37,5 @@ pub async fn enqueue<C: ConnectionTrait>(
                 .do_nothing()
                 .to_owned(),
         );
-    db.execute(&insert).await?;
-    Ok(())
+    Ok(db.execute(&insert).await?.rows_affected() == 1)
 }

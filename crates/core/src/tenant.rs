@@ -77,12 +77,69 @@ pub struct BankAccount {
     pub bank: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notifications {
     pub sender_name: Option<String>,
     pub sender_email: Option<String>,
     pub sms_sender: Option<String>,
+    /// The environment variable holding this office's own SMTP relay URL; without it the
+    /// platform's `SMTP_URL` is used, and without that e-mails are written as `.eml` files.
+    #[serde(default)]
+    pub smtp_url_env: Option<String>,
+    /// The environment variable holding the SMSAPI.pl token; without it no SMS or call.
+    #[serde(default)]
+    pub smsapi_token_env: Option<String>,
+    /// SMSAPI's address (default `https://api.smsapi.pl/`); a local server in tests.
+    #[serde(default)]
+    pub smsapi_url: Option<String>,
+    /// SMSAPI's test mode: requests are checked, nothing is sent.
+    #[serde(default)]
+    pub sms_test_mode: bool,
+    /// Strip Polish diacritics from SMS (GSM-7, 160 characters a part) instead of sending
+    /// them as UCS-2 (70 a part).
+    #[serde(default)]
+    pub sms_normalize: bool,
+    /// Quiet hours, local time: no SMS or call before `quiet_until_hour` or from
+    /// `quiet_from_hour` on.
+    #[serde(default = "default_quiet_until")]
+    pub quiet_until_hour: u32,
+    #[serde(default = "default_quiet_from")]
+    pub quiet_from_hour: u32,
+    /// Days before a due date on which a reminder goes out, e.g. `[7, 1]`.
+    #[serde(default)]
+    pub reminder_days_before: Vec<u32>,
+    /// Send "payment posted" e-mails to a party's e-mail address without a recorded consent
+    /// (the party gave the address for its account).
+    #[serde(default)]
+    pub email_without_consent: bool,
+}
+
+impl Default for Notifications {
+    fn default() -> Self {
+        Self {
+            sender_name: None,
+            sender_email: None,
+            sms_sender: None,
+            smtp_url_env: None,
+            smsapi_token_env: None,
+            smsapi_url: None,
+            sms_test_mode: false,
+            sms_normalize: false,
+            quiet_until_hour: default_quiet_until(),
+            quiet_from_hour: default_quiet_from(),
+            reminder_days_before: Vec::new(),
+            email_without_consent: false,
+        }
+    }
+}
+
+fn default_quiet_until() -> u32 {
+    8
+}
+
+fn default_quiet_from() -> u32 {
+    21
 }
 
 /// The tenant's OpenID Connect identity provider (in production a broker in front of

@@ -25,7 +25,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{Datelike, Duration, NaiveDate};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, Set,
+};
 use uuid::Uuid;
 use wspolnota_core::value::Pesel;
 use wspolnota_core::{
@@ -579,8 +581,23 @@ impl Seeder<'_> {
         db: &C,
         profile: Profile,
     ) -> AppResult<Uuid> {
-        let input = self.person(Some("Jan"));
+        let mut input = self.person(Some("Jan"));
+        // Reachable by e-mail, with the consent recorded: the demo shows "payment posted".
+        input.email = Some(format!("jan.mieszkaniec@{}", self.place.email_domain));
         let party = self.insert(db, input).await?;
+        crate::entity::consent::ActiveModel {
+            party_id: Set(party.id),
+            channel: Set("email".to_owned()),
+            granted: Set(true),
+            at: Set(self
+                .today
+                .and_hms_opt(9, 0, 0)
+                .unwrap_or_default()
+                .and_utc()),
+            source: Set("demo: zgoda złożona w urzędzie".to_owned()),
+        }
+        .insert(db)
+        .await?;
         let mut specs = Vec::new();
         for year in YEARS {
             match profile {
@@ -1412,7 +1429,7 @@ mod tests {
             let config = TenantConfig::from_toml(
                 &format!("{slug}.toml"),
                 &text,
-                &["finance", "payments", "statements"],
+                &["finance", "payments", "statements", "notifications"],
             )
             .unwrap();
             store.migrate_tenant(&config.slug).await.unwrap();

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use wspolnota_core::Money;
 
 /// A receipt for one succeeded online payment.
@@ -101,33 +101,7 @@ pub(crate) fn format_pln(amount: Money) -> String {
     out
 }
 
-/// The last Sunday of `month` (March or October, both 31 days long) in `year`.
-fn last_sunday_of(year: i32, month: u32) -> Option<NaiveDate> {
-    let last = NaiveDate::from_ymd_opt(year, month, 31)?;
-    let back = i64::from(last.weekday().num_days_from_sunday());
-    last.checked_sub_signed(TimeDelta::days(back))
-}
-
-/// The offset of Europe/Warsaw from UTC at `at`, in hours: 2 (CEST) from the last Sunday of
-/// March 01:00 UTC until the last Sunday of October 01:00 UTC, 1 (CET) otherwise.
-pub(crate) fn warsaw_offset_hours(at: DateTime<Utc>) -> i64 {
-    let year = at.year();
-    let switch = |month| last_sunday_of(year, month).and_then(|d| d.and_hms_opt(1, 0, 0));
-    match (switch(3), switch(10)) {
-        (Some(start), Some(end)) => {
-            let t = at.naive_utc();
-            if t >= start && t < end { 2 } else { 1 }
-        }
-        _ => 1,
-    }
-}
-
-/// `at` as Europe/Warsaw wall-clock time.
-pub(crate) fn warsaw_local(at: DateTime<Utc>) -> NaiveDateTime {
-    let utc = at.naive_utc();
-    utc.checked_add_signed(TimeDelta::hours(warsaw_offset_hours(at)))
-        .unwrap_or(utc)
-}
+pub(crate) use wspolnota_core::clock::{warsaw_local, warsaw_offset_hours};
 
 /// `at` shown for a resident: `30.03.2025, 03:00:00 (czas polski, UTC+2)`.
 pub(crate) fn format_warsaw(at: DateTime<Utc>) -> String {
@@ -309,6 +283,8 @@ mod tests {
 
     use super::*;
     use chrono::TimeZone;
+    use chrono::{NaiveDate, NaiveDateTime};
+    use wspolnota_core::clock::last_sunday_of;
 
     fn m(s: &str) -> Money {
         Money::parse(s).unwrap()

@@ -45,6 +45,9 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Run only the notifications worker (reminders, planning, delivery) for every tenant,
+    /// for a deployment that keeps it apart from the HTTP replicas.
+    Worker,
     /// Bank statements.
     Statements {
         #[command(subcommand)]
@@ -172,6 +175,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Schema => Ok(()),
+        Command::Worker => {
+            notify_worker(state).await;
+            Ok(())
+        }
         Command::Statements {
             command:
                 StatementsCommand::Import {
@@ -248,6 +255,7 @@ async fn serve(state: AppState, demo_mode: bool) -> anyhow::Result<()> {
     };
     let _ = state.payments.links.local_addr.set(reachable);
     let sweeper = tokio::spawn(payments_sweeper(state.clone()));
+    let worker = tokio::spawn(notify_worker(state.clone()));
 
     // Other replicas may create or suspend tenants: re-read the registry now and then.
     let refresher = {
@@ -268,8 +276,32 @@ async fn serve(state: AppState, demo_mode: bool) -> anyhow::Result<()> {
         .await?;
     refresher.abort();
     sweeper.abort();
+    worker.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the notifications worker looks for work.
+const NOTIFY_EVERY: Duration = Duration::from_secs(2);
+
+/// Reminders, planning and delivery of messages for every tenant with notifications.
+async fn notify_worker(state: AppState) {
+    let mut tick = tokio::time::interval(NOTIFY_EVERY);
+    loop {
+        tick.tick().await;
+        for tenant in state.registry.all() {
+            if !tenant.has_eservice(wspolnota_notify::ID_)
+                || tenant.status() != wspolnota_core::TenantStatus::Active
+            {
+                continue;
+            }
+            let slug = tenant.slug().to_string();
+            let ctx = wspolnota_core::Ctx::system(tenant, state.services());
+            if let Err(e) = wspolnota_notify::engine::worker::round(&state.notify, &ctx).await {
+                tracing::warn!(tenant = %slug, error = %e, "notifications round failed");
+            }
+        }
+    }
 }
 
 /// How often the payments sweeper runs: notifications left in the inbox (after a crash, or a

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use wspolnota_core::EService;
 use wspolnota_finance::{Finance, FinanceService};
+use wspolnota_notify::{Notify, NotifyService};
 use wspolnota_payments::{Payments, PaymentsService};
 use wspolnota_statements::{Statements, StatementsService};
 
@@ -14,14 +15,16 @@ pub fn ids() -> Vec<&'static str> {
         wspolnota_finance::graphql::ID_,
         wspolnota_payments::routes::ID_,
         wspolnota_statements::ID_,
+        wspolnota_notify::ID_,
     ]
 }
 
 /// Every compiled-in e-service, in a fixed order.
-pub fn build(finance: &Finance, payments: &Payments) -> Vec<Arc<dyn EService>> {
+pub fn build(finance: &Finance, payments: &Payments, notify: &Notify) -> Vec<Arc<dyn EService>> {
     vec![
         Arc::new(FinanceService(finance.clone())),
         Arc::new(PaymentsService(payments.clone())),
         Arc::new(StatementsService(Statements::new(finance.clone()))),
+        Arc::new(NotifyService(notify.clone())),
     ]
 }

@@ -7,6 +7,7 @@ use wspolnota_core::{
 use wspolnota_db::{DbSettings, Store, connect_kv};
 use wspolnota_finance::Finance;
 use wspolnota_finance::rules::NationalRules;
+use wspolnota_notify::Notify;
 use wspolnota_payments::Payments;
 use wspolnota_payments::service::Links;
 use wspolnota_statements::Statements;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub finance: Finance,
     pub payments: Payments,
     pub statements: Statements,
+    pub notify: Notify,
     pub eservices: Arc<Vec<Arc<dyn EService>>>,
 }
 
@@ -64,6 +66,12 @@ impl AppState {
             },
             AuthSettings::default(),
         )?;
+        let notify = Notify::new(
+            finance.clone(),
+            Arc::new(|name: &str| std::env::var(name).ok()),
+            settings.data_dir.join("mail"),
+        );
+        let eservices = Arc::new(eservices::build(&finance, &payments, &notify));
         Ok(Self {
             registry: Arc::new(TenantRegistry::new(&settings.base_domain)),
             settings: Arc::new(settings),
@@ -71,7 +79,8 @@ impl AppState {
             kv,
             clock: Arc::new(SystemClock),
             auth: Arc::new(auth),
-            eservices: Arc::new(eservices::build(&finance, &payments)),
+            notify,
+            eservices,
             statements: Statements::new(finance.clone()),
             finance,
             payments,

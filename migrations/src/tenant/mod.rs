@@ -7,6 +7,7 @@ mod m20261127_000100_finance;
 mod m20261127_000200_payments;
 mod m20261127_000210_payouts;
 mod m20261127_000300_statements;
+mod m20261127_000400_notify;
 
 pub use m20261127_000001_core::TenantAuditLog;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         all.extend(finance());
         all.extend(payments());
         all.extend(statements());
+        all.extend(notify());
         all
     }
 }
@@ -48,4 +50,9 @@ pub fn payments() -> Vec<Box<dyn MigrationTrait>> {
 /// The bank-statements e-service's tables.
 pub fn statements() -> Vec<Box<dyn MigrationTrait>> {
     vec![Box::new(m20261127_000300_statements::Migration)]
+}
+
+/// The notifications e-service's tables.
+pub fn notify() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(m20261127_000400_notify::Migration)]
 }

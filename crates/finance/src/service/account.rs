@@ -113,33 +113,57 @@ pub struct AccountData {
 }
 
 pub async fn load(fin: &Finance, ctx: &Ctx, party_id: Option<Uuid>) -> AppResult<AccountData> {
-    let fees = fin.fees(ctx)?;
     let tx = TenantDb::begin(ctx).await?;
     let party = resolve_party(ctx, &*tx, party_id).await?;
+    let data = load_in(fin, ctx, &tx, party).await?;
+    tx.commit().await?;
+    Ok(data)
+}
+
+/// The account of `party_id` for the platform's own work (a "payment posted" message with
+/// the balance), with no reader to check: callers are system jobs, never requests.
+pub async fn load_for_system(fin: &Finance, ctx: &Ctx, party_id: Uuid) -> AppResult<AccountData> {
+    let tx = TenantDb::begin(ctx).await?;
+    let party = party::Entity::find_by_id(party_id)
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such party"))?;
+    let data = load_in(fin, ctx, &tx, party).await?;
+    tx.commit().await?;
+    Ok(data)
+}
+
+async fn load_in(
+    fin: &Finance,
+    ctx: &Ctx,
+    tx: &wspolnota_core::TenantTx,
+    party: party::Model,
+) -> AppResult<AccountData> {
+    let fees = fin.fees(ctx)?;
+    let tx = &**tx;
     let virtual_accounts = virtual_account::Entity::find()
         .filter(virtual_account::Column::PartyId.eq(party.id))
-        .all(&*tx)
+        .all(tx)
         .await?;
     let obligations = obligation::Entity::find()
         .filter(obligation::Column::PartyId.eq(party.id))
         .order_by_desc(obligation::Column::Year)
         .order_by_asc(obligation::Column::KindCode)
-        .all(&*tx)
+        .all(tx)
         .await?;
     let installments = installment::Entity::find()
         .filter(installment::Column::PartyId.eq(party.id))
         .order_by_asc(installment::Column::DueDate)
         .order_by_asc(installment::Column::Number)
-        .all(&*tx)
+        .all(tx)
         .await?;
     let costs = cost::Entity::find()
         .filter(cost::Column::PartyId.eq(party.id))
         .filter(cost::Column::Outstanding.gt(0))
-        .all(&*tx)
+        .all(tx)
         .await?;
-    let kinds = catalogue::all(&*tx).await?;
-    let overpayment = super::payments::overpayment(&*tx, &fees, party.id).await?;
-    tx.commit().await?;
+    let kinds = catalogue::all(tx).await?;
+    let overpayment = super::payments::overpayment(tx, &fees, party.id).await?;
     Ok(AccountData {
         party,
         virtual_accounts,

@@ -57,7 +57,7 @@ impl Fixture {
         let config = TenantConfig::from_toml(
             &format!("{slug}.toml"),
             &repo_tenant_file(slug),
-            &["finance", "payments", "statements"],
+            &["finance", "payments", "statements", "notifications"],
         )
         .unwrap();
         store.migrate_tenant(&config.slug).await.unwrap();

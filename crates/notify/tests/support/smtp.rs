@@ -29,7 +29,10 @@ pub fn require_aiosmtpd() {
     assert!(
         output.status.success(),
         "`{PYTHON} -c 'import aiosmtpd'` failed ({}): {INSTALL_HINT}",
-        String::from_utf8_lossy(&output.stderr).trim()
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .last()
+            .unwrap_or_default()
     );
 }
 

@@ -77,7 +77,7 @@ pub fn tenant(slug: &str) -> Arc<Tenant> {
     let config = TenantConfig::from_toml(
         &format!("{slug}.toml"),
         &repo_tenant_file(slug),
-        &["finance", "payments", "statements"],
+        &["finance", "payments", "statements", "notifications"],
     )
     .unwrap();
     Arc::new(Tenant::new(config, TenantStatus::Active))

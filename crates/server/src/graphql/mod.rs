@@ -8,6 +8,7 @@ mod tenant;
 
 use async_graphql::{MergedObject, Schema};
 use wspolnota_finance::{FinanceMutationRoot, FinanceQueryRoot};
+use wspolnota_notify::{NotifyMutationRoot, NotifyQueryRoot};
 use wspolnota_payments::{PaymentsMutationRoot, PaymentsQueryRoot, PaymentsSubscriptionRoot};
 use wspolnota_statements::{StatementsMutationRoot, StatementsQueryRoot};
 
@@ -21,6 +22,7 @@ pub struct Query(
     FinanceQueryRoot,
     PaymentsQueryRoot,
     StatementsQueryRoot,
+    NotifyQueryRoot,
 );
 
 #[derive(MergedObject, Default)]
@@ -30,6 +32,7 @@ pub struct Mutation(
     FinanceMutationRoot,
     PaymentsMutationRoot,
     StatementsMutationRoot,
+    NotifyMutationRoot,
 );
 
 pub type Subscription = PaymentsSubscriptionRoot;

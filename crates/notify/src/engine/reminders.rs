@@ -1,0 +1,91 @@
+//! Reminders before due dates: for each installment still outstanding whose due date is one of
+//! the tenant's `reminder_days_before` away, one outbox event (keyed by installment and due
+//! date, so planning twice enqueues nothing new) and one informational action in the log the
+//! dunning regulation requires (form, date, who).
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use wspolnota_core::{AppResult, Ctx, Money, TenantDb, outbox};
+use wspolnota_finance::entity::{installment, obligation, virtual_account};
+
+use super::Notify;
+use super::plan::polish_date;
+use crate::entity::action;
+
+/// Enqueues today's reminders; returns how many installments were reminded.
+pub async fn enqueue_reminders(_n: &Notify, ctx: &Ctx) -> AppResult<usize> {
+    let days = ctx
+        .tenant()?
+        .config()
+        .notifications
+        .reminder_days_before
+        .clone();
+    if days.is_empty() {
+        return Ok(0);
+    }
+    let today = ctx.clock().now().date_naive();
+    let targets: Vec<_> = days
+        .iter()
+        .map(|d| today + Duration::days(i64::from(*d)))
+        .collect();
+    let tx = TenantDb::begin(ctx).await?;
+    let due = installment::Entity::find()
+        .filter(installment::Column::DueDate.is_in(targets))
+        .filter(installment::Column::Outstanding.gt(0))
+        .all(&*tx)
+        .await?;
+    let mut count = 0;
+    for inst in &due {
+        let Some(ob) = obligation::Entity::find_by_id(inst.obligation_id)
+            .one(&*tx)
+            .await?
+        else {
+            continue;
+        };
+        let account = virtual_account::Entity::find()
+            .filter(virtual_account::Column::PartyId.eq(inst.party_id))
+            .filter(virtual_account::Column::KindCode.eq(ob.kind_code.as_str()))
+            .one(&*tx)
+            .await?
+            .map(|v| v.nrb)
+            .unwrap_or_default();
+        let key = format!("reminder:{}:{}", inst.id, inst.due_date);
+        let new = outbox::enqueue(
+            &*tx,
+            ctx,
+            "reminder",
+            Some(inst.party_id),
+            &key,
+            serde_json::json!({
+                "installmentId": inst.id,
+                "termin": polish_date(inst.due_date),
+                "tytul": format!("{}, rata {}", ob.title, inst.number),
+                "kwota": Money::from_grosze(inst.outstanding).to_polish(),
+                "rachunek": account,
+            }),
+        )
+        .await?;
+        if !new {
+            continue;
+        }
+        action::ActiveModel {
+            party_id: Set(inst.party_id),
+            installment_id: Set(Some(inst.id)),
+            form: Set("reminder".to_owned()),
+            at: Set(ctx.clock().now()),
+            actor: Set("system".to_owned()),
+            message_id: Set(None),
+            description: Set(format!(
+                "przypomnienie o terminie płatności {} ({})",
+                polish_date(inst.due_date),
+                Money::from_grosze(inst.outstanding).to_polish()
+            )),
+            ..Default::default()
+        }
+        .insert(&*tx)
+        .await?;
+        count += 1;
+    }
+    tx.commit().await?;
+    Ok(count)
+}
