@@ -366,7 +366,7 @@ async fn setup(args: &Args, store: Arc<Store>, toml_text: &str) -> Result<(Arc<E
     let config = TenantConfig::from_toml(
         &format!("{SLUG}.toml"),
         toml_text,
-        &["finance", "payments", "statements"],
+        &["finance", "payments", "statements", "notifications"],
     )
     .map_err(|e| app(e, "tenant file"))?;
     store
