@@ -9,8 +9,12 @@ mod auth;
 mod cli;
 mod http;
 mod isolation;
+mod notifications;
 mod oidc;
 mod payments;
 mod platform;
 mod statements;
 mod tenants;
+
+#[path = "../../../crates/notify/tests/support/smtp.rs"]
+mod smtp;

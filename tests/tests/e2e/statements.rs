@@ -14,7 +14,7 @@ const SLUG: &str = "zamosc";
 /// Zamość's account in `tenants/zamosc.toml`.
 const ZAMOSC_ACCOUNT: &str = "PL56102053560000160200076877";
 
-fn clerk() -> String {
+pub(crate) fn clerk() -> String {
     format!("skarbnik@{SLUG}.test")
 }
 
@@ -23,18 +23,18 @@ fn mt940_amount(grosze: i64) -> String {
 }
 
 /// One transaction of the statement.
-struct Tx {
-    credit: bool,
-    grosze: i64,
+pub(crate) struct Tx {
+    pub credit: bool,
+    pub grosze: i64,
     /// mBank's `ID IPH`: the credited virtual account's client part.
-    iph: Option<String>,
-    title: String,
-    tnr: String,
+    pub iph: Option<String>,
+    pub title: String,
+    pub tnr: String,
 }
 
 /// An mBank CompanyNet MT940 statement (SOH/ETX framing, free-text `:86:` wrapped at 65
 /// characters mid-token) for Zamość's account, dated `yymmdd`.
-fn mt940(number: u32, yymmdd: &str, txs: &[Tx]) -> Vec<u8> {
+pub(crate) fn mt940(number: u32, yymmdd: &str, txs: &[Tx]) -> Vec<u8> {
     let mmdd = &yymmdd[2..];
     let mut out = format!(
         "\u{1}\r\n:20:ST{yymmdd}CYC/1\r\n:25:{ZAMOSC_ACCOUNT}\r\n:28C:{number}/1\r\n:60F:C{yymmdd}PLN0,00\r\n"
@@ -83,7 +83,7 @@ const IMPORT: &str = "mutation($file: Upload!) { statements { import(file: $file
     id statements lines matched unmatched debits duplicates total } } }";
 
 /// A GraphQL multipart request (the upload spec): `operations`, `map`, the file.
-async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> Value {
+pub(crate) async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> Value {
     let boundary = "wspolnota-e2e-boundary-7f3a";
     let operations = json!({ "query": IMPORT, "variables": { "file": null } }).to_string();
     let mut body = Vec::new();
@@ -115,19 +115,19 @@ async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> Value {
     resp.json().await.unwrap()
 }
 
-const ACCOUNT: &str = "query { finance { account { party { id }
+pub(crate) const ACCOUNT: &str = "query { finance { account { party { id }
     virtualAccounts { kind nrb }
     balance { outstanding interest costs overpayment }
     obligations(status: ALL) { kind installments { id status outstanding interest dueDate } } } } }";
 
-fn owed(account: &Value) -> i64 {
+pub(crate) fn owed(account: &Value) -> i64 {
     let b = &account["finance"]["account"]["balance"];
     grosze(&b["outstanding"]) + grosze(&b["interest"]) + grosze(&b["costs"])
         - grosze(&b["overpayment"])
 }
 
 /// The resident's open installments not yet due (no interest), with their kind.
-fn due_later(account: &Value) -> Vec<(String, Value)> {
+pub(crate) fn due_later(account: &Value) -> Vec<(String, Value)> {
     account["finance"]["account"]["obligations"]
         .as_array()
         .unwrap()
@@ -144,7 +144,7 @@ fn due_later(account: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
-fn virtual_account(account: &Value, kind: &str) -> String {
+pub(crate) fn virtual_account(account: &Value, kind: &str) -> String {
     let nrb = account["finance"]["account"]["virtualAccounts"]
         .as_array()
         .unwrap()
@@ -209,7 +209,7 @@ async fn pay_by_sandbox(app: &TestApp, token: &str) -> i64 {
     }
 }
 
-fn today_yymmdd() -> String {
+pub(crate) fn today_yymmdd() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -10,7 +10,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_server.py");
+/// `smtp_server.py`, found from this crate or from another test crate of the workspace that
+/// includes this module (the end-to-end tests).
+pub fn script() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        "tests/support/smtp_server.py",
+        "../crates/notify/tests/support/smtp_server.py",
+    ]
+    .iter()
+    .map(|p| here.join(p))
+    .find(|p| p.exists())
+    .unwrap_or_else(|| here.join("tests/support/smtp_server.py"))
+}
 
 /// The Python the tests use: `python3` on PATH.
 pub const PYTHON: &str = "python3";
@@ -111,7 +123,7 @@ impl SmtpServer {
             let received = dir.path().join("received");
             let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
             let mut child = Command::new(PYTHON)
-                .arg(SCRIPT)
+                .arg(script())
                 .args([
                     "serve",
                     "--port",
@@ -125,7 +137,9 @@ impl SmtpServer {
                 .stdout(log.try_clone().expect("log clone"))
                 .stderr(log)
                 .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {SCRIPT}: {e}; {INSTALL_HINT}"));
+                .unwrap_or_else(|e| {
+                    panic!("cannot start {}: {e}; {INSTALL_HINT}", script().display())
+                });
             let deadline = Instant::now() + Duration::from_secs(15);
             loop {
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -202,7 +216,7 @@ impl Drop for SmtpServer {
 pub fn parse_eml(path: &Path) -> serde_json::Value {
     require_aiosmtpd();
     let output = Command::new(PYTHON)
-        .arg(SCRIPT)
+        .arg(script())
         .arg("parse")
         .arg(path)
         .output()
