@@ -100,6 +100,11 @@ pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResul
         payouts: payouts::unsettled(&*tx).await?,
         statement: None,
         today: ctx.clock().now().date_naive(),
+        settlement_number: svc
+            .finance
+            .fees(ctx)?
+            .virtual_accounts
+            .map(|va| va.settlement_number),
     };
     // The import row first: lines refer to it.
     import::ActiveModel {
@@ -245,6 +250,8 @@ struct Run<'a> {
     /// The current statement and its account.
     statement: Option<(Uuid, String)>,
     today: NaiveDate,
+    /// The bank settlement number of the tenant's virtual accounts.
+    settlement_number: Option<String>,
 }
 
 impl Run<'_> {
@@ -322,6 +329,7 @@ impl Run<'_> {
         let found = match_credit(
             &self.svc.finance,
             &**self.tx,
+            self.settlement_number.as_deref(),
             l.credited_account.as_deref(),
             &l.title,
             &self.payouts,

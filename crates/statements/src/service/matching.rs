@@ -11,7 +11,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 use wspolnota_core::AppResult;
-use wspolnota_core::value::{Nip, Pesel};
+use wspolnota_core::value::{Nip, Nrb, Pesel};
 use wspolnota_finance::Finance;
 use wspolnota_finance::entity::{party, virtual_account};
 use wspolnota_payments::entity::payout;
@@ -38,11 +38,12 @@ const MIN_TAIL: usize = 8;
 pub async fn match_credit<C: ConnectionTrait>(
     fin: &Finance,
     db: &C,
+    settlement_number: Option<&str>,
     credited: Option<&str>,
     title: &str,
     payouts: &[payout::Model],
 ) -> AppResult<Match> {
-    if let Some(found) = by_virtual_account(db, credited).await? {
+    if let Some(found) = by_virtual_account(db, settlement_number, credited).await? {
         return Ok(found);
     }
     if let Some(p) = payouts.iter().find(|p| contains_token(title, &p.reference)) {
@@ -56,11 +57,19 @@ pub async fn match_credit<C: ConnectionTrait>(
 
 async fn by_virtual_account<C: ConnectionTrait>(
     db: &C,
+    settlement_number: Option<&str>,
     credited: Option<&str>,
 ) -> AppResult<Option<Match>> {
-    let Some(digits) = credited.map(account_digits).filter(|d| d.len() >= MIN_TAIL) else {
+    let Some(mut digits) = credited.map(account_digits).filter(|d| d.len() >= MIN_TAIL) else {
         return Ok(None);
     };
+    // A bank's identifier that is the account's whole client part: the full NRB follows from
+    // the tenant's settlement number, and the lookup is by key instead of a scan.
+    if digits.len() == 16
+        && let Some(nrb) = settlement_number.and_then(|s| Nrb::from_parts(s, &digits).ok())
+    {
+        digits = nrb.as_str().to_owned();
+    }
     let found = if digits.len() == 26 {
         virtual_account::Entity::find_by_id(digits)
             .one(db)
