@@ -10,6 +10,7 @@
 
 pub mod channel;
 pub mod channels;
+pub mod dunning;
 pub mod dunning_pdf;
 pub mod engine;
 pub mod entity;

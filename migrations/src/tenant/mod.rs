@@ -8,6 +8,7 @@ mod m20261127_000200_payments;
 mod m20261127_000210_payouts;
 mod m20261127_000300_statements;
 mod m20261127_000400_notify;
+mod m20261127_000410_dunning;
 
 pub use m20261127_000001_core::TenantAuditLog;
 
@@ -54,5 +55,8 @@ pub fn statements() -> Vec<Box<dyn MigrationTrait>> {
 
 /// The notifications e-service's tables.
 pub fn notify() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261127_000400_notify::Migration)]
+    vec![
+        Box::new(m20261127_000400_notify::Migration),
+        Box::new(m20261127_000410_dunning::Migration),
+    ]
 }
