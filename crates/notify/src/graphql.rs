@@ -1,19 +1,21 @@
 //! The notifications e-service's GraphQL: clerks and tenant admins see every message with its
 //! status and resend a failed one; consents are recorded with their date and source.
 
-use async_graphql::{Context, Enum, ErrorExtensions, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use async_graphql::{ComplexObject, Context, Enum, ErrorExtensions, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 use wspolnota_core::graphql::{EServiceGuard, ctx, eservice_visible};
-use wspolnota_core::{AppError, ClerkScope, Ctx, Role, TenantDb, audit};
+use wspolnota_core::{AppError, ClerkScope, Ctx, Money, Role, TenantDb, audit};
+use wspolnota_finance::Finance;
 use wspolnota_finance::entity::{consent, party};
 
 use crate::ID_;
 use crate::channel::ChannelKind;
+use crate::dunning;
 use crate::engine::deliver::status;
 use crate::entity::message;
 
@@ -156,6 +158,21 @@ impl NotifyQuery {
         tx.commit().await.map_err(ext)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
+
+    /// Dunning notices (upomnienia) by batch and status, by number.
+    async fn dunning_notices(
+        &self,
+        gql: &Context<'_>,
+        batch_id: Option<ID>,
+        status: Option<String>,
+    ) -> async_graphql::Result<Vec<DunningNotice>> {
+        let ctx = ctx(gql)?;
+        let batch_id = batch_id.as_ref().map(|b| uuid("batchId", b)).transpose()?;
+        let rows = dunning::notices(ctx, batch_id, status.as_deref())
+            .await
+            .map_err(ext)?;
+        rows.into_iter().map(DunningNotice::try_from).collect()
+    }
 }
 
 #[derive(Default)]
@@ -274,4 +291,175 @@ impl NotifyMutation {
         tx.commit().await.map_err(ext)?;
         Ok(granted)
     }
+
+    /// Prepares the notices due on `asOf` for review (status prepared).
+    async fn prepare_dunning(
+        &self,
+        gql: &Context<'_>,
+        as_of: NaiveDate,
+    ) -> async_graphql::Result<DunningBatch> {
+        let ctx = ctx(gql)?;
+        let b = dunning::prepare_batch(fin(gql)?, ctx, as_of)
+            .await
+            .map_err(ext)?;
+        batch(b.id, b.notices)
+    }
+
+    /// The reviewed batch is approved for sending.
+    async fn approve_dunning(
+        &self,
+        gql: &Context<'_>,
+        batch_id: ID,
+    ) -> async_graphql::Result<DunningBatch> {
+        let ctx = ctx(gql)?;
+        let id = uuid("batchId", &batch_id)?;
+        let notices = dunning::approve_batch(ctx, id).await.map_err(ext)?;
+        batch(id, notices)
+    }
+
+    /// Sends the approved notices (e-mail through the outbox; print the batch PDF for post).
+    async fn send_dunning(
+        &self,
+        gql: &Context<'_>,
+        batch_id: ID,
+    ) -> async_graphql::Result<DunningBatch> {
+        let ctx = ctx(gql)?;
+        let id = uuid("batchId", &batch_id)?;
+        let notices = dunning::send_batch(ctx, id).await.map_err(ext)?;
+        batch(id, notices)
+    }
+
+    /// Withdraws a notice not yet sent.
+    async fn cancel_dunning_notice(
+        &self,
+        gql: &Context<'_>,
+        notice_id: ID,
+    ) -> async_graphql::Result<DunningNotice> {
+        let ctx = ctx(gql)?;
+        let id = uuid("noticeId", &notice_id)?;
+        dunning::cancel_notice(ctx, id)
+            .await
+            .map_err(ext)?
+            .try_into()
+    }
+
+    /// Records the delivery date; the cost of the notice becomes owed.
+    async fn mark_dunning_delivered(
+        &self,
+        gql: &Context<'_>,
+        notice_id: ID,
+        delivered_on: NaiveDate,
+    ) -> async_graphql::Result<DunningNotice> {
+        let ctx = ctx(gql)?;
+        let id = uuid("noticeId", &notice_id)?;
+        dunning::mark_delivered(fin(gql)?, ctx, id, delivered_on)
+            .await
+            .map_err(ext)?
+            .try_into()
+    }
+}
+
+fn fin<'a>(gql: &Context<'a>) -> async_graphql::Result<&'a Finance> {
+    gql.data::<Finance>()
+}
+
+/// One overdue installment on a dunning notice.
+#[derive(SimpleObject)]
+pub struct DunningItem {
+    pub installment_id: ID,
+    pub kind: String,
+    pub title: String,
+    pub due_date: NaiveDate,
+    pub principal: Money,
+    pub interest: Money,
+}
+
+/// An upomnienie as the clerk reviews it.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct DunningNotice {
+    pub id: ID,
+    /// "UP/2026/000001"
+    pub number: String,
+    pub party_id: ID,
+    pub batch_id: ID,
+    pub issue_date: NaiveDate,
+    pub items: Vec<DunningItem>,
+    pub principal: Money,
+    /// Interest as of the issue date.
+    pub interest: Money,
+    /// Koszty upomnienia.
+    pub cost: Money,
+    pub total: Money,
+    /// prepared | approved | sent | delivered | cancelled
+    pub status: String,
+    pub delivered_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub model: dunning::Notice,
+}
+
+#[ComplexObject]
+impl DunningNotice {
+    /// The notice as a PDF, base64-encoded.
+    async fn pdf_base64(&self, gql: &Context<'_>) -> async_graphql::Result<String> {
+        let ctx = ctx(gql)?;
+        staff(ctx).map_err(ext)?;
+        let pdf = dunning::render(fin(gql)?, ctx, &self.model)
+            .await
+            .map_err(ext)?;
+        Ok(dunning::base64(&pdf))
+    }
+}
+
+impl TryFrom<dunning::Notice> for DunningNotice {
+    type Error = async_graphql::Error;
+
+    fn try_from(n: dunning::Notice) -> async_graphql::Result<Self> {
+        let items = dunning::items(&n)
+            .map_err(ext)?
+            .into_iter()
+            .map(|i| DunningItem {
+                installment_id: ID(i.installment_id.to_string()),
+                kind: i.kind,
+                title: i.title,
+                due_date: i.due_date,
+                principal: Money::from_grosze(i.principal),
+                interest: Money::from_grosze(i.interest),
+            })
+            .collect();
+        Ok(Self {
+            id: ID(n.id.to_string()),
+            number: n.number.clone(),
+            party_id: ID(n.party_id.to_string()),
+            batch_id: ID(n.batch_id.to_string()),
+            issue_date: n.issue_date,
+            items,
+            principal: Money::from_grosze(n.principal),
+            interest: Money::from_grosze(n.interest),
+            cost: Money::from_grosze(n.cost),
+            total: Money::from_grosze(n.total),
+            status: n.status.clone(),
+            delivered_on: n.delivered_on,
+            created_at: n.created_at,
+            model: n,
+        })
+    }
+}
+
+/// A dunning run's notices.
+#[derive(SimpleObject)]
+pub struct DunningBatch {
+    pub id: ID,
+    pub notices: Vec<DunningNotice>,
+}
+
+fn batch(id: uuid::Uuid, notices: Vec<dunning::Notice>) -> async_graphql::Result<DunningBatch> {
+    Ok(DunningBatch {
+        id: ID(id.to_string()),
+        notices: notices
+            .into_iter()
+            .map(DunningNotice::try_from)
+            .collect::<async_graphql::Result<_>>()?,
+    })
 }
