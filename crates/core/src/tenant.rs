@@ -109,10 +109,31 @@ pub struct Notifications {
     /// Days before a due date on which a reminder goes out, e.g. `[7, 1]`.
     #[serde(default)]
     pub reminder_days_before: Vec<u32>,
+    /// The same per fee kind, where a kind needs other days (e.g. `waste_fee = [3]`).
+    #[serde(default)]
+    pub reminder_days_by_kind: std::collections::BTreeMap<String, Vec<u32>>,
+    /// The office's own wording of a message: replaces the platform's template of the same
+    /// id and channel when its version is higher.
+    #[serde(default)]
+    pub templates: Vec<TemplateOverride>,
     /// Send "payment posted" e-mails to a party's e-mail address without a recorded consent
     /// (the party gave the address for its account).
     #[serde(default)]
     pub email_without_consent: bool,
+}
+
+/// A tenant's template (`[[notifications.templates]]`): Polish text with `((field))`s.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateOverride {
+    /// `payment_posted`, `reminder`, …
+    pub id: String,
+    /// `email`, `sms` or `voice`.
+    pub channel: String,
+    pub version: i32,
+    #[serde(default)]
+    pub subject: String,
+    pub body: String,
 }
 
 impl Default for Notifications {
@@ -129,6 +150,8 @@ impl Default for Notifications {
             quiet_until_hour: default_quiet_until(),
             quiet_from_hour: default_quiet_from(),
             reminder_days_before: Vec::new(),
+            reminder_days_by_kind: std::collections::BTreeMap::new(),
+            templates: Vec::new(),
             email_without_consent: false,
         }
     }

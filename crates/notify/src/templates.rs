@@ -71,6 +71,43 @@ pub fn find(id: &str, channel: ChannelKind) -> Option<&'static Template> {
         .max_by_key(|t| t.version)
 }
 
+/// The template a message is rendered from: the tenant's own wording when it has a higher
+/// version than the platform's, else the platform's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub id: String,
+    pub version: i32,
+    pub subject: String,
+    pub body: String,
+}
+
+pub fn resolve(
+    overrides: &[wspolnota_core::tenant::TemplateOverride],
+    id: &str,
+    channel: ChannelKind,
+) -> Option<Resolved> {
+    let platform = find(id, channel).map(|t| Resolved {
+        id: t.id.to_owned(),
+        version: t.version,
+        subject: t.subject.to_owned(),
+        body: t.body.to_owned(),
+    });
+    let tenant = overrides
+        .iter()
+        .filter(|o| o.id == id && o.channel == channel.as_str())
+        .max_by_key(|o| o.version)
+        .map(|o| Resolved {
+            id: o.id.clone(),
+            version: o.version,
+            subject: o.subject.clone(),
+            body: o.body.clone(),
+        });
+    match (platform, tenant) {
+        (Some(p), Some(t)) => Some(if t.version > p.version { t } else { p }),
+        (p, t) => t.or(p),
+    }
+}
+
 /// A placeholder the data did not fill.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("template {template} v{version}: no value for (({field}))")]
@@ -82,7 +119,7 @@ pub struct MissingField {
 
 /// Fills `((name))` fields; every field must have a value.
 pub fn render(
-    template: &Template,
+    template: &Resolved,
     text: &str,
     values: &HashMap<&str, String>,
 ) -> Result<String, MissingField> {
@@ -97,7 +134,7 @@ pub fn render(
         };
         let field = &after[..end];
         let value = values.get(field).ok_or_else(|| MissingField {
-            template: template.id.to_owned(),
+            template: template.id.clone(),
             version: template.version,
             field: field.to_owned(),
         })?;
@@ -115,7 +152,7 @@ mod tests {
 
     #[test]
     fn every_template_renders_with_its_fields_and_names_a_missing_one() {
-        let t = find("payment_posted", ChannelKind::Sms).unwrap();
+        let t = resolve(&[], "payment_posted", ChannelKind::Sms).unwrap();
         let values: HashMap<&str, String> = [
             ("urzad", "UM Zamość".to_owned()),
             ("kwota", "123,45 zł".to_owned()),
@@ -123,11 +160,32 @@ mod tests {
         ]
         .into();
         assert_eq!(
-            render(t, t.body, &values).unwrap(),
+            render(&t, &t.body, &values).unwrap(),
             "UM Zamość: zaksiegowano wplate 123,45 zł. Do zaplaty: 0,00 zł."
         );
-        let err = render(t, t.body, &HashMap::new()).unwrap_err();
+        let err = render(&t, &t.body, &HashMap::new()).unwrap_err();
         assert_eq!(err.field, "urzad");
+    }
+
+    #[test]
+    fn a_tenant_wording_with_a_higher_version_wins() {
+        let own = wspolnota_core::tenant::TemplateOverride {
+            id: "payment_posted".into(),
+            channel: "sms".into(),
+            version: 2,
+            subject: String::new(),
+            body: "((urzad)): dziekujemy za wplate ((kwota)).".into(),
+        };
+        let t = resolve(
+            std::slice::from_ref(&own),
+            "payment_posted",
+            ChannelKind::Sms,
+        )
+        .unwrap();
+        assert_eq!((t.version, t.body.as_str()), (2, own.body.as_str()));
+        let older = wspolnota_core::tenant::TemplateOverride { version: 1, ..own };
+        let t = resolve(&[older], "payment_posted", ChannelKind::Sms).unwrap();
+        assert!(t.body.contains("zaksiegowano"));
     }
 
     #[test]

@@ -58,23 +58,10 @@ struct Engine {
 
 /// Zamość's tenant file with SMSAPI at `smsapi_url` and the given quiet hours.
 fn sms_tenant(smsapi_url: &str, quiet_until: u32, quiet_from: u32) -> Arc<Tenant> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/zamosc.toml");
-    let text = std::fs::read_to_string(path).unwrap();
-    assert_eq!(text.matches("[notifications]\n").count(), 1);
-    let text = text.replace(
-        "[notifications]\n",
-        &format!(
-            "[notifications]\nsmsapi_token_env = \"{TOKEN_ENV}\"\nsmsapi_url = \"{smsapi_url}\"\n\
-             quiet_until_hour = {quiet_until}\nquiet_from_hour = {quiet_from}\n"
-        ),
-    );
-    let config = TenantConfig::from_toml(
-        "zamosc.toml",
-        &text,
-        &["finance", "payments", "statements", "notifications"],
-    )
-    .unwrap();
-    Arc::new(Tenant::new(config, TenantStatus::Active))
+    tenant_with(&format!(
+        "smsapi_token_env = \"{TOKEN_ENV}\"\nsmsapi_url = \"{smsapi_url}\"\n\
+         quiet_until_hour = {quiet_until}\nquiet_from_hour = {quiet_from}"
+    ))
 }
 
 impl Engine {
@@ -611,4 +598,66 @@ async fn an_sms_in_quiet_hours_waits_until_eight_in_the_morning() {
     assert_eq!(e.deliver().await, Delivered::default());
     assert_eq!(e.delivered_count().await, 1);
     assert_eq!(requests(&server).await.len(), 1);
+}
+
+/// Zamość's tenant file with extra `[notifications]` settings.
+fn tenant_with(extra: &str) -> Arc<Tenant> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/zamosc.toml");
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("[notifications]\n", &format!("[notifications]\n{extra}\n"));
+    let config = TenantConfig::from_toml(
+        "zamosc.toml",
+        &text,
+        &["finance", "payments", "statements", "notifications"],
+    )
+    .unwrap();
+    Arc::new(Tenant::new(config, TenantStatus::Active))
+}
+
+#[tokio::test]
+async fn reminders_go_out_the_configured_days_before_once_and_are_logged() {
+    use wspolnota_notify::engine::reminders::enqueue_reminders;
+    use wspolnota_notify::entity::action;
+    let server = SmtpServer::start();
+    // Osoba 1's third property-tax installment is due on 15 September: 7 days later.
+    let mut e = Engine::email("2026-09-08", &server.url()).await;
+    e.ctx = Ctx::new(
+        Scope::Tenant(tenant_with("reminder_days_before = [7]")),
+        Actor::System,
+        RequestId::new(),
+        e.f.services(),
+    );
+    assert_eq!(enqueue_reminders(&e.notify, &e.ctx).await.unwrap(), 1);
+    // The same day again: nothing new, nothing logged twice.
+    assert_eq!(enqueue_reminders(&e.notify, &e.ctx).await.unwrap(), 0);
+    let actions = e.f.all(action::Entity::find()).await;
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(
+        (actions[0].form.as_str(), actions[0].actor.as_str()),
+        ("reminder", "system")
+    );
+
+    assert_eq!(e.plan().await, 1);
+    assert_eq!(e.deliver().await, sent(1));
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let (subject, text) = text_of(&received[0]);
+    assert!(
+        subject.contains("przypomnienie o terminie płatności 15.09.2026"),
+        "{subject}"
+    );
+    assert!(text.contains("1 000,00 zł"), "{text}");
+
+    // A kind with its own days follows them, not the tenant's default.
+    let other = Engine::email("2026-09-08", &server.url()).await;
+    let ctx = Ctx::new(
+        Scope::Tenant(tenant_with(
+            "reminder_days_before = [7]\nreminder_days_by_kind = { property_tax_person = [3] }",
+        )),
+        Actor::System,
+        RequestId::new(),
+        other.f.services(),
+    );
+    assert_eq!(enqueue_reminders(&other.notify, &ctx).await.unwrap(), 0);
 }

@@ -17,7 +17,7 @@ use wspolnota_finance::service::account;
 use super::{Notify, office};
 use crate::channel::ChannelKind;
 use crate::entity::{message, outbox};
-use crate::templates::{self, Template};
+use crate::templates::{self, Resolved};
 
 /// Events planned in one call, at most.
 const BATCH: u64 = 500;
@@ -26,7 +26,7 @@ const BATCH: u64 = 500;
 pub(crate) struct Draft {
     pub channel: ChannelKind,
     pub recipient: String,
-    pub template: &'static Template,
+    pub template: Resolved,
     pub subject: String,
     pub body: String,
 }
@@ -97,7 +97,7 @@ pub(crate) async fn write<C: sea_orm::ConnectionTrait>(
         party_id: Set(party_id),
         channel: Set(d.channel.as_str().to_owned()),
         recipient: Set(d.recipient),
-        template: Set(d.template.id.to_owned()),
+        template: Set(d.template.id.clone()),
         template_version: Set(d.template.version),
         subject: Set(d.subject.chars().take(300).collect()),
         body: Set(d.body),
@@ -193,14 +193,15 @@ async fn drafts_for(n: &Notify, ctx: &Ctx, event: &outbox::Model) -> AppResult<V
         _ => return Ok(Vec::new()),
     }
     let mut drafts = Vec::new();
+    let overrides = ctx.tenant()?.config().notifications.templates.clone();
     for (channel, recipient) in reachable(ctx, party_id).await? {
-        let Some(template) = templates::find(&event.kind, channel) else {
+        let Some(template) = templates::resolve(&overrides, &event.kind, channel) else {
             continue;
         };
-        let subject = templates::render(template, template.subject, &values).map_err(|e| {
+        let subject = templates::render(&template, &template.subject, &values).map_err(|e| {
             wspolnota_core::AppError::internal(std::io::Error::other(e.to_string()))
         })?;
-        let body = templates::render(template, template.body, &values).map_err(|e| {
+        let body = templates::render(&template, &template.body, &values).map_err(|e| {
             wspolnota_core::AppError::internal(std::io::Error::other(e.to_string()))
         })?;
         drafts.push(Draft {

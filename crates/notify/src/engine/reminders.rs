@@ -14,20 +14,27 @@ use crate::entity::action;
 
 /// Enqueues today's reminders; returns how many installments were reminded.
 pub async fn enqueue_reminders(_n: &Notify, ctx: &Ctx) -> AppResult<usize> {
-    let days = ctx
-        .tenant()?
-        .config()
-        .notifications
-        .reminder_days_before
-        .clone();
-    if days.is_empty() {
+    let cfg = ctx.tenant()?.config().notifications.clone();
+    let mut all_days: Vec<u32> = cfg.reminder_days_before.clone();
+    all_days.extend(cfg.reminder_days_by_kind.values().flatten().copied());
+    all_days.sort_unstable();
+    all_days.dedup();
+    if all_days.is_empty() {
         return Ok(0);
     }
     let today = ctx.clock().now().date_naive();
-    let targets: Vec<_> = days
+    let targets: Vec<_> = all_days
         .iter()
         .map(|d| today + Duration::days(i64::from(*d)))
         .collect();
+    // A kind with its own days uses those; the others the tenant's default days.
+    let wanted = |kind: &str, due: chrono::NaiveDate| {
+        cfg.reminder_days_by_kind
+            .get(kind)
+            .unwrap_or(&cfg.reminder_days_before)
+            .iter()
+            .any(|d| today + Duration::days(i64::from(*d)) == due)
+    };
     let tx = TenantDb::begin(ctx).await?;
     let due = installment::Entity::find()
         .filter(installment::Column::DueDate.is_in(targets))
@@ -42,6 +49,9 @@ pub async fn enqueue_reminders(_n: &Notify, ctx: &Ctx) -> AppResult<usize> {
         else {
             continue;
         };
+        if !wanted(&ob.kind_code, inst.due_date) {
+            continue;
+        }
         let account = virtual_account::Entity::find()
             .filter(virtual_account::Column::PartyId.eq(inst.party_id))
             .filter(virtual_account::Column::KindCode.eq(ob.kind_code.as_str()))
