@@ -38,6 +38,16 @@ pub const TEMPLATES: &[Template] = &[
         body: "((urzad)): zaksiegowano wplate ((kwota)). Do zaplaty: ((do_zaplaty)).",
     },
     Template {
+        id: "dunning",
+        version: 1,
+        channel: ChannelKind::Email,
+        subject: "((urzad)): upomnienie nr ((numer))",
+        body: "Dzień dobry,\n\nw załączniku przesyłamy upomnienie nr ((numer)) wzywające do zapłaty \
+               ((kwota)) (należność z odsetkami na dzień wystawienia i koszty upomnienia) w \
+               terminie 7 dni od dnia doręczenia. Sposób zapłaty i pouczenie są w upomnieniu.\n\n\
+               Jeśli już zapłaciłeś, zignoruj tę wiadomość.\n((urzad))",
+    },
+    Template {
         id: "reminder",
         version: 1,
         channel: ChannelKind::Email,

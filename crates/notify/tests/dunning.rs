@@ -297,3 +297,79 @@ async fn cancelled_notice_is_not_sent_and_numbers_continue() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Forbidden);
 }
+
+#[path = "support/smtp.rs"]
+mod smtp;
+
+#[tokio::test]
+async fn a_sent_notice_is_emailed_with_its_pdf() {
+    use sea_orm::{ActiveModelTrait, Set};
+    use std::sync::Arc;
+    use wspolnota_finance::entity::{consent, party};
+    use wspolnota_notify::Notify;
+    use wspolnota_notify::engine::{deliver, plan};
+
+    let server = smtp::SmtpServer::start();
+    let f = Fixture::new("2026-06-10").await;
+    // Osoba 1 gave an e-mail address and consented to e-mail.
+    let db = f.tx().await;
+    let mut p: party::ActiveModel = f.party.clone().into();
+    p.email = Set(Some("osoba1@zamosc.test".into()));
+    p.update(&db).await.unwrap();
+    consent::ActiveModel {
+        party_id: Set(f.party.id),
+        channel: Set("email".into()),
+        granted: Set(true),
+        at: Set(wspolnota_core::Clock::now(&*f.clock)),
+        source: Set("test".into()),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    db.commit().await.unwrap();
+
+    let batch = dunning::prepare_batch(&f.finance, &f.clerk, date("2026-06-10"))
+        .await
+        .unwrap();
+    dunning::approve_batch(&f.clerk, batch.id).await.unwrap();
+    dunning::send_batch(&f.clerk, batch.id).await.unwrap();
+    let n = &batch.notices[0];
+
+    let url = server.url();
+    let notify = Notify::new(
+        f.finance.clone(),
+        Arc::new(move |k| (k == "SMTP_URL").then(|| url.clone())),
+        std::env::temp_dir().join(format!("wsp-dunning-mail-{}", Uuid::new_v4())),
+    );
+    let ctx = f.system();
+    assert!(plan::plan(&notify, &ctx).await.unwrap() >= 1);
+    deliver::deliver(&notify, &ctx, 10).await.unwrap();
+    let received: Vec<_> = server
+        .received()
+        .into_iter()
+        .map(|r| smtp::parse_eml(&r.path))
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("upomnienie")
+        })
+        .collect();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let m = &received[0];
+    assert!(m["subject"].as_str().unwrap().contains(&n.number), "{m}");
+    let pdf = m["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["content_type"] == "application/pdf")
+        .unwrap_or_else(|| panic!("no PDF attached: {m}"));
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(pdf["data_b64"].as_str().unwrap())
+        .unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let t = text(&bytes);
+    assert!(t.contains(&n.number), "{t}");
+    assert!(t.contains(&Money::from_grosze(n.total).to_polish()), "{t}");
+}

@@ -10,7 +10,7 @@ use wspolnota_core::clock::warsaw_local;
 use wspolnota_core::{AppResult, Ctx, TenantDb};
 
 use super::{Notify, office};
-use crate::channel::{ChannelError, ChannelKind, OutgoingMessage, SendOutcome};
+use crate::channel::{Attachment, ChannelError, ChannelKind, OutgoingMessage, SendOutcome};
 use crate::entity::message;
 
 /// A claimed message is another worker's for this long; a crash frees it afterwards.
@@ -181,6 +181,21 @@ async fn send_one(n: &Notify, ctx: &Ctx, m: &message::Model) -> AppResult<Outcom
         ChannelKind::Email => cfg.sender_email.clone().unwrap_or_default(),
         _ => cfg.sms_sender.clone().unwrap_or_default(),
     };
+    let attachments = match attachments(n, ctx, m).await {
+        Ok(a) => a,
+        Err(e) => {
+            record(
+                ctx,
+                m.id,
+                Err(ChannelError::Technical(format!(
+                    "attachment: {}",
+                    e.message()
+                ))),
+            )
+            .await?;
+            return Ok(Outcome::Failed);
+        }
+    };
     let outgoing = OutgoingMessage {
         id: m.id,
         to: m.recipient.clone(),
@@ -189,7 +204,7 @@ async fn send_one(n: &Notify, ctx: &Ctx, m: &message::Model) -> AppResult<Outcom
         subject: m.subject.clone(),
         text: m.body.clone(),
         html: m.html.clone(),
-        attachments: Vec::new(),
+        attachments,
     };
     let result = channel.send(&outgoing).await;
     let ok = result.is_ok();
@@ -320,4 +335,42 @@ pub async fn report(
     let done = update.exec(&*tx).await?;
     tx.commit().await?;
     Ok(done.rows_affected > 0)
+}
+
+/// What a message carries besides its text: a dunning notice its PDF, rendered at send time
+/// from the notice as issued.
+async fn attachments(n: &Notify, ctx: &Ctx, m: &message::Model) -> AppResult<Vec<Attachment>> {
+    if m.kind != crate::dunning::OUTBOX_KIND {
+        return Ok(Vec::new());
+    }
+    let Some(outbox_id) = m.outbox_id else {
+        return Ok(Vec::new());
+    };
+    let tx = TenantDb::begin(ctx).await?;
+    let event = crate::entity::outbox::Entity::find_by_id(outbox_id)
+        .one(&*tx)
+        .await?;
+    let notice_id = event
+        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
+        .and_then(|p| p["notice"].as_str().and_then(|s| Uuid::parse_str(s).ok()));
+    let notice = match notice_id {
+        Some(id) => {
+            crate::dunning::entity::Entity::find_by_id(id)
+                .one(&*tx)
+                .await?
+        }
+        None => None,
+    };
+    tx.commit().await?;
+    let Some(notice) = notice else {
+        return Err(wspolnota_core::AppError::not_found(
+            "the dunning notice is missing",
+        ));
+    };
+    let pdf = crate::dunning::render(&n.finance, ctx, &notice).await?;
+    Ok(vec![Attachment {
+        filename: format!("upomnienie-{}.pdf", notice.number.replace('/', "-")),
+        content_type: "application/pdf".to_owned(),
+        bytes: pdf,
+    }])
 }

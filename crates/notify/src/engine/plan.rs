@@ -185,6 +185,42 @@ async fn drafts_for(n: &Notify, ctx: &Ctx, event: &outbox::Model) -> AppResult<V
             values.insert("odsetki", b.interest.to_polish());
             values.insert("nadplata", b.overpayment.to_polish());
         }
+        "dunning" => {
+            let id = payload["notice"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .ok_or_else(|| {
+                    wspolnota_core::AppError::internal(std::io::Error::other(
+                        "dunning event without a notice id",
+                    ))
+                })?;
+            let tx = TenantDb::begin(ctx).await?;
+            let notice = crate::dunning::entity::Entity::find_by_id(id)
+                .one(&*tx)
+                .await?
+                .ok_or_else(|| wspolnota_core::AppError::not_found("no such dunning notice"))?;
+            tx.commit().await?;
+            values.insert("numer", notice.number.clone());
+            values.insert("kwota", Money::from_grosze(notice.total).to_polish());
+            // The notice goes by e-mail only: an SMS must not carry tax details.
+            let overrides = ctx.tenant()?.config().notifications.templates.clone();
+            let mut drafts = Vec::new();
+            for (channel, recipient) in reachable(ctx, party_id).await? {
+                if channel != ChannelKind::Email {
+                    continue;
+                }
+                if let Some(template) = templates::resolve(&overrides, "dunning", channel) {
+                    drafts.push(Draft {
+                        channel,
+                        recipient,
+                        subject: render_or_err(&template, &template.subject, &values)?,
+                        body: render_or_err(&template, &template.body, &values)?,
+                        template,
+                    });
+                }
+            }
+            return Ok(drafts);
+        }
         "reminder" => {
             for key in ["termin", "tytul", "kwota", "rachunek"] {
                 values.insert(key, payload[key].as_str().unwrap_or_default().to_owned());
@@ -217,4 +253,13 @@ async fn drafts_for(n: &Notify, ctx: &Ctx, event: &outbox::Model) -> AppResult<V
 
 pub(crate) fn polish_date(d: NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
+}
+
+fn render_or_err(
+    template: &Resolved,
+    text: &str,
+    values: &HashMap<&str, String>,
+) -> AppResult<String> {
+    templates::render(template, text, values)
+        .map_err(|e| wspolnota_core::AppError::internal(std::io::Error::other(e.to_string())))
 }
