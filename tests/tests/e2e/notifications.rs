@@ -64,7 +64,7 @@ async fn a_statement_payment_sends_the_payment_posted_email_with_the_balance() {
     // announced too: this one is the payment dated today.)
     let day = today_yymmdd();
     let today = format!("{}.{}.20{}", &day[4..6], &day[2..4], &day[0..2]);
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(120);
     let (parsed, text) = loop {
         let found = smtp
             .received()

@@ -154,6 +154,11 @@ async fn drafts_for(n: &Notify, ctx: &Ctx, event: &outbox::Model) -> AppResult<V
     let Some(party_id) = event.party_id else {
         return Ok(Vec::new());
     };
+    // Most parties gave no consent: find that out before loading their account.
+    let targets = reachable(ctx, party_id).await?;
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
     let payload: serde_json::Value = serde_json::from_str(&event.payload)
         .map_err(|e| wspolnota_core::AppError::internal(std::io::Error::other(e.to_string())))?;
     let mut values: HashMap<&str, String> = HashMap::new();
@@ -205,7 +210,7 @@ async fn drafts_for(n: &Notify, ctx: &Ctx, event: &outbox::Model) -> AppResult<V
             // The notice goes by e-mail only: an SMS must not carry tax details.
             let overrides = ctx.tenant()?.config().notifications.templates.clone();
             let mut drafts = Vec::new();
-            for (channel, recipient) in reachable(ctx, party_id).await? {
+            for (channel, recipient) in targets {
                 if channel != ChannelKind::Email {
                     continue;
                 }
@@ -230,7 +235,7 @@ async fn drafts_for(n: &Notify, ctx: &Ctx, event: &outbox::Model) -> AppResult<V
     }
     let mut drafts = Vec::new();
     let overrides = ctx.tenant()?.config().notifications.templates.clone();
-    for (channel, recipient) in reachable(ctx, party_id).await? {
+    for (channel, recipient) in targets {
         let Some(template) = templates::resolve(&overrides, &event.kind, channel) else {
             continue;
         };
