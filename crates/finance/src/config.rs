@@ -57,9 +57,17 @@ pub struct PostingAccounts {
     pub costs_revenue: String,
     /// Where overpayments (credit balances not tied to an obligation) are kept, e.g. "221".
     pub overpayment: String,
+    /// Dunning costs owed (koszty upomnienia), booked when the notice is delivered, e.g.
+    /// "221-98".
+    #[serde(default = "default_costs_receivable")]
+    pub costs_receivable: String,
     /// Payment gateways' commissions kept back from their payouts (a cost), e.g. "402".
     #[serde(default = "default_gateway_fees")]
     pub gateway_fees: String,
+}
+
+fn default_costs_receivable() -> String {
+    "221-98".to_owned()
 }
 
 fn default_gateway_fees() -> String {

@@ -15,11 +15,9 @@
 //!    `{"notice": id, "number": …}`) for the delivery engine; the PDF the e-mail carries is
 //!    [`render`]. The same notices are printed for registered post with [`batch_pdf`].
 //! 4. [`mark_delivered`]: the delivery date (return receipt, e-Doręczenia) is recorded and the
-//!    cost becomes owed (art. 15 § 3 upea: owed on delivery): a `finance_costs` row, which the
-//!    next payment pays first (art. 62 § 1a OP). Finance books the cost's revenue when it is
-//!    paid (Wn 221 / Ma 720 and then Wn bank / Ma 221, in `finance::service::payments`), like
-//!    interest; posting the charge again here would count the revenue twice, so delivery
-//!    posts no journal entry while finance keeps that rule (`entry_id` stays empty).
+//!    cost becomes owed (art. 15 § 3 upea: owed on delivery): a `finance_costs` row and its
+//!    charge, Wn costs receivable (221-98) / Ma costs revenue (720-91). The next payment pays
+//!    the cost first (art. 62 § 1a OP) and settles that receivable.
 
 pub mod entity;
 
@@ -429,7 +427,7 @@ pub async fn mark_delivered(
     delivered_on: NaiveDate,
 ) -> AppResult<Notice> {
     staff(ctx)?;
-    let _ = fin;
+    let fees = fin.fees(ctx)?;
     let tx = TenantDb::begin(ctx).await?;
     let n = find(&*tx, id).await?;
     if n.status == status::DELIVERED {
@@ -479,8 +477,41 @@ pub async fn mark_delivered(
         .insert(&*tx)
         .await?;
     }
+    // Owed from delivery (art. 15 upea): charged now as a receivable of the party.
+    let entry_id = if n.cost > 0 {
+        let cost = Money::from_grosze(n.cost);
+        let posted = wspolnota_finance::ledger::post(
+            &*tx,
+            ctx,
+            wspolnota_finance::ledger::Entry {
+                key: format!("dunning-cost:{}", n.id),
+                date: delivered_on,
+                description: format!("Koszty upomnienia {}", n.number),
+                lines: vec![
+                    wspolnota_finance::ledger::Line::debit(
+                        &fees.posting.costs_receivable,
+                        Some(n.party_id),
+                        None,
+                        cost,
+                    ),
+                    wspolnota_finance::ledger::Line::credit(
+                        &fees.posting.costs_revenue,
+                        Some(n.party_id),
+                        None,
+                        cost,
+                    ),
+                ],
+                reverses: None,
+            },
+        )
+        .await?;
+        Some(posted.id())
+    } else {
+        None
+    };
     let mut active: entity::ActiveModel = find(&*tx, id).await?.into();
     active.cost_id = Set((n.cost > 0).then_some(cost_id));
+    active.entry_id = Set(entry_id);
     let n = active.update(&*tx).await?;
     audit::record(
         &tx,

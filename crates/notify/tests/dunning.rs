@@ -194,8 +194,7 @@ async fn hand_computed_notice_review_send_deliver_and_pay() {
     let err = dunning::cancel_notice(&f.clerk, n.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
 
-    // Delivered on 15.06: the cost is owed from that day; no journal entry is posted (finance
-    // books the cost's revenue when it is paid).
+    // Delivered on 15.06: the cost is owed, and charged, from that day.
     f.clock.advance(chrono::Duration::days(5));
     let lines_before = f.assert_balanced().await;
     let delivered = dunning::mark_delivered(&f.finance, &f.clerk, n.id, date("2026-06-15"))
@@ -210,7 +209,14 @@ async fn hand_computed_notice_review_send_deliver_and_pay() {
     assert_eq!(costs[0].party_id, f.party.id);
     assert_eq!(costs[0].delivered_on, date("2026-06-15"));
     assert_eq!(delivered.cost_id, Some(costs[0].id));
-    assert_eq!(f.assert_balanced().await, lines_before);
+    // Charged on delivery: one balanced entry, Wn costs receivable / Ma costs revenue.
+    assert_eq!(f.assert_balanced().await, lines_before + 2);
+    let entry = f.entry_lines(delivered.entry_id.unwrap()).await;
+    let shape: Vec<(&str, i64, i64)> = entry
+        .iter()
+        .map(|l| (l.account.as_str(), l.debit, l.credit))
+        .collect();
+    assert_eq!(shape, vec![("221-98", 1_600, 0), ("720-91", 0, 1_600)]);
     // Twice: CONFLICT, and still one cost.
     let err = dunning::mark_delivered(&f.finance, &f.clerk, n.id, date("2026-06-15"))
         .await

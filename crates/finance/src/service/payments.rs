@@ -207,15 +207,10 @@ pub async fn record_in<C: ConnectionTrait>(
     let payment_id = Uuid::now_v7();
     let mut allocation_rows = Vec::new();
     for (cost_id, amount) in &result.costs {
-        lines.push(Line::debit(&fees.posting.overpayment, party, None, *amount));
+        // The cost was charged (Wn receivable / Ma revenue) when its notice was delivered;
+        // paying it settles the receivable.
         lines.push(Line::credit(
-            &fees.posting.costs_revenue,
-            party,
-            None,
-            *amount,
-        ));
-        lines.push(Line::credit(
-            &fees.posting.overpayment,
+            &fees.posting.costs_receivable,
             party,
             None,
             *amount,
