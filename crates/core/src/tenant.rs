@@ -116,6 +116,13 @@ pub struct Notifications {
     /// id and channel when its version is higher.
     #[serde(default)]
     pub templates: Vec<TemplateOverride>,
+    /// Dunning: a notice once the overdue principal exceeds this many times the cost of an
+    /// upomnienie (the cost itself is effective-dated in the national rules).
+    #[serde(default = "default_dunning_multiplier")]
+    pub dunning_threshold_multiplier: u32,
+    /// Dunning: days after the due date before an installment is dunned.
+    #[serde(default = "default_dunning_grace")]
+    pub dunning_grace_days: u32,
     /// Send "payment posted" e-mails to a party's e-mail address without a recorded consent
     /// (the party gave the address for its account).
     #[serde(default)]
@@ -153,8 +160,18 @@ impl Default for Notifications {
             reminder_days_by_kind: std::collections::BTreeMap::new(),
             templates: Vec::new(),
             email_without_consent: false,
+            dunning_threshold_multiplier: default_dunning_multiplier(),
+            dunning_grace_days: default_dunning_grace(),
         }
     }
+}
+
+fn default_dunning_multiplier() -> u32 {
+    10
+}
+
+fn default_dunning_grace() -> u32 {
+    7
 }
 
 fn default_quiet_until() -> u32 {

@@ -58,9 +58,8 @@ pub mod status {
 /// arrears exceed 10 × the cost of an upomnienie (Dz.U. 2020 poz. 1294, kept by Dz.U. 2024
 /// poz. 316 in practice), payment within 7 days of delivery (art. 15 § 1 upea).
 ///
-/// The tenant's `[fees]` table is validated with unknown keys denied and `[notifications]`
-/// belongs to the core, so for now every tenant runs with [`DunningSettings::default`]; making
-/// the multiplier and grace period tenant configuration is a follow-up in those owners' files.
+/// The threshold multiplier and the grace period are the tenant's (`[notifications]
+/// dunning_threshold_multiplier`, `dunning_grace_days`), see [`DunningSettings::of`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DunningSettings {
     /// Threshold = this × the dunning cost valid on the day.
@@ -71,6 +70,18 @@ pub struct DunningSettings {
     pub repeat_days: u64,
     /// Days from delivery to pay before enforcement.
     pub deadline_days: u32,
+}
+
+impl DunningSettings {
+    /// The tenant's settings (the rest are the regulation's).
+    pub fn of(ctx: &Ctx) -> AppResult<Self> {
+        let n = &ctx.tenant()?.config().notifications;
+        Ok(Self {
+            threshold_multiplier: i64::from(n.dunning_threshold_multiplier),
+            grace_days: i64::from(n.dunning_grace_days),
+            ..Self::default()
+        })
+    }
 }
 
 impl Default for DunningSettings {
@@ -133,7 +144,7 @@ fn kind_at<'a>(kinds: &'a [KindConfig], code: &str, on: NaiveDate) -> Option<&'a
 
 /// Finance clerk: prepares the notices due on `as_of` (see the module docs), status prepared.
 pub async fn prepare_batch(fin: &Finance, ctx: &Ctx, as_of: NaiveDate) -> AppResult<Batch> {
-    prepare_batch_with(fin, ctx, as_of, DunningSettings::default()).await
+    prepare_batch_with(fin, ctx, as_of, DunningSettings::of(ctx)?).await
 }
 
 /// [`prepare_batch`] with explicit settings.

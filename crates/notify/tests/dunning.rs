@@ -379,3 +379,32 @@ async fn a_sent_notice_is_emailed_with_its_pdf() {
     assert!(t.contains(&n.number), "{t}");
     assert!(t.contains(&Money::from_grosze(n.total).to_polish()), "{t}");
 }
+
+#[tokio::test]
+async fn the_threshold_and_grace_period_are_the_tenants() {
+    use std::sync::Arc;
+    use wspolnota_core::tenant::TenantConfig;
+    use wspolnota_core::{Ctx, Tenant, TenantStatus};
+    let f = Fixture::new("2026-06-10").await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/zamosc.toml");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "[notifications]\n",
+        "[notifications]\ndunning_threshold_multiplier = 5\ndunning_grace_days = 30\n",
+    );
+    let config = TenantConfig::from_toml(
+        "zamosc.toml",
+        &text,
+        &["finance", "payments", "statements", "notifications"],
+    )
+    .unwrap();
+    let ctx = Ctx::system(
+        Arc::new(Tenant::new(config, TenantStatus::Active)),
+        f.services(),
+    );
+    let s = dunning::DunningSettings::of(&ctx).unwrap();
+    assert_eq!((s.threshold_multiplier, s.grace_days), (5, 30));
+    assert_eq!(
+        dunning::DunningSettings::of(&f.clerk).unwrap().grace_days,
+        7
+    );
+}
