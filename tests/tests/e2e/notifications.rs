@@ -121,3 +121,33 @@ async fn a_statement_payment_sends_the_payment_posted_email_with_the_balance() {
         "{messages}"
     );
 }
+
+#[tokio::test]
+async fn smsapi_delivery_reports_are_taken_on_the_tenant_host() {
+    let app = TestApp::spawn().await;
+    let h = host(SLUG);
+    // A report for a message this tenant does not know: taken (SMSAPI expects OK).
+    let (status, body) = app
+        .get(
+            &h,
+            "/notify/smsapi/callback?MsgId=SMS-1&status=404&idx=5f0c6b2e-0000-4000-8000-000000000001&donedate=1780000000",
+        )
+        .await;
+    assert_eq!(status, wspolnota_e2e::StatusCode::OK, "{body}");
+    assert_eq!(body, "OK");
+    // A malformed one is refused and names what is wrong.
+    let (status, body) = app.get(&h, "/notify/smsapi/callback?status=404").await;
+    assert_eq!(
+        status,
+        wspolnota_e2e::StatusCode::UNPROCESSABLE_ENTITY,
+        "{body}"
+    );
+    // Not on the platform's host.
+    let (status, _) = app
+        .get(
+            wspolnota_e2e::PLATFORM,
+            "/notify/smsapi/callback?MsgId=1&status=404",
+        )
+        .await;
+    assert_ne!(status, wspolnota_e2e::StatusCode::OK);
+}
