@@ -97,8 +97,11 @@ pub async fn claim(ctx: &Ctx, limit: u64) -> AppResult<Vec<message::Model>> {
 /// One round: claim, send, record.
 pub async fn deliver(n: &Notify, ctx: &Ctx, limit: u64) -> AppResult<Delivered> {
     let mut done = Delivered::default();
+    // One channel per kind for the round: the SMTP transport keeps its connection (and its
+    // pool) from one message to the next.
+    let mut channels = Channels::default();
     for m in claim(ctx, limit).await? {
-        match send_one(n, ctx, &m).await? {
+        match send_one(n, ctx, &mut channels, &m).await? {
             Outcome::Sent => done.sent += 1,
             Outcome::Failed => done.failed += 1,
             Outcome::Deferred => done.deferred += 1,
@@ -111,6 +114,24 @@ enum Outcome {
     Sent,
     Failed,
     Deferred,
+}
+
+/// The tenant's channels, built on first use within a delivery round.
+#[derive(Default)]
+struct Channels(std::collections::HashMap<&'static str, Option<Box<dyn crate::channel::Channel>>>);
+
+impl Channels {
+    fn get(
+        &mut self,
+        n: &Notify,
+        ctx: &Ctx,
+        kind: ChannelKind,
+    ) -> AppResult<Option<&dyn crate::channel::Channel>> {
+        if !self.0.contains_key(kind.as_str()) {
+            self.0.insert(kind.as_str(), n.channel(ctx, kind)?);
+        }
+        Ok(self.0.get(kind.as_str()).and_then(|c| c.as_deref()))
+    }
 }
 
 fn kind_of(m: &message::Model) -> Option<ChannelKind> {
@@ -144,7 +165,12 @@ fn after_quiet_hours(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<Option<DateTime
     Ok(Some(now + Duration::hours(8)))
 }
 
-async fn send_one(n: &Notify, ctx: &Ctx, m: &message::Model) -> AppResult<Outcome> {
+async fn send_one(
+    n: &Notify,
+    ctx: &Ctx,
+    channels: &mut Channels,
+    m: &message::Model,
+) -> AppResult<Outcome> {
     let now = ctx.clock().now();
     let Some(kind) = kind_of(m) else {
         record(
@@ -164,7 +190,7 @@ async fn send_one(n: &Notify, ctx: &Ctx, m: &message::Model) -> AppResult<Outcom
         release(ctx, m.id, at).await?;
         return Ok(Outcome::Deferred);
     }
-    let Some(channel) = n.channel(ctx, kind)? else {
+    let Some(channel) = channels.get(n, ctx, kind)? else {
         record(
             ctx,
             m.id,
