@@ -12,7 +12,7 @@
 # Needs: cargo, python3 with aiosmtpd; for PostgreSQL a server on 127.0.0.1:5432 (user postgres,
 # trust auth). It DROPS and recreates the database wsp_bench_nt (dropped again at the end);
 # SQLite and the received mail go to a temporary folder (removed at the end). Markdown on
-# stdout, progress on stderr, JSON in ops/bench/results/notify-latest.json. Exits 1 if a check
+# stdout, progress on stderr, JSON in ops/bench/notify/results/latest.json. Exits 1 if a check
 # failed (reminders, messages, delivered, files received == parties or the drain size), 2 on an
 # error.
 #
@@ -22,7 +22,7 @@
 #   BENCH_NT_BACKENDS     sqlite | postgres | both                              (both)
 #   BENCH_NT_DATABASE     PostgreSQL database to create and drop                (wsp_bench_nt)
 #   BENCH_NT_WORK_DIR     where SQLite data and received mail go (kept)         (a temp folder)
-#   BENCH_NT_JSON         where the JSON goes              (ops/bench/results/notify-latest.json)
+#   BENCH_NT_JSON         where the JSON goes              (ops/bench/notify/results/latest.json)
 #   BENCH_PG              PostgreSQL host:port                                  (127.0.0.1:5432)
 #   BENCH_SKIP_BUILD=1    use the binary already built
 #   CARGO_TARGET_DIR      cargo's target dir (/work/target-release if it exists, else target)
@@ -55,4 +55,4 @@ fi
 # The binary reads the BENCH_NT_* and BENCH_PG variables itself.
 exec "$BENCH_BIN" --tenants-dir "$ROOT/tenants" \
     --smtp-server "$ROOT/crates/notify/tests/support/smtp_server.py" \
-    --json "${BENCH_NT_JSON:-$ROOT/ops/bench/results/notify-latest.json}"
+    --json "${BENCH_NT_JSON:-$ROOT/ops/bench/notify/results/latest.json}"

@@ -81,7 +81,7 @@ struct Cli {
     /// The SMTP server script (default: crates/notify/tests/support/smtp_server.py).
     #[arg(long, env = "BENCH_NT_SMTP_SERVER")]
     smtp_server: Option<PathBuf>,
-    /// Where to write the JSON results (default: ops/bench/results/notify-latest.json).
+    /// Where to write the JSON results (default: ops/bench/notify/results/latest.json).
     #[arg(long, env = "BENCH_NT_JSON")]
     json: Option<PathBuf>,
 }
@@ -339,7 +339,7 @@ async fn run(cli: Cli) -> Result<bool> {
     let json_path = cli
         .json
         .clone()
-        .unwrap_or_else(|| repo_root().join("ops/bench/results/notify-latest.json"));
+        .unwrap_or_else(|| repo_root().join("ops/bench/notify/results/latest.json"));
     if let Some(parent) = json_path.parent() {
         std::fs::create_dir_all(parent)?;
     }
