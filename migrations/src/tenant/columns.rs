@@ -37,3 +37,8 @@ pub(crate) fn index(
     }
     idx.to_owned()
 }
+
+/// A required string column of at most `len` characters.
+pub(crate) fn text<T: IntoIden>(col: T, len: u32) -> ColumnDef {
+    ColumnDef::new(col).string_len(len).not_null().to_owned()
+}

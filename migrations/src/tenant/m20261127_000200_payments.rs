@@ -4,7 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::columns::{at, id_uuid, index, money};
+use super::columns::{at, id_uuid, index, money, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -105,10 +105,6 @@ enum PaySandboxOrders {
     DecidedAt,
     Refunded,
     CreatedAt,
-}
-
-fn text<T: IntoIden>(col: T, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().to_owned()
 }
 
 #[async_trait::async_trait]

@@ -4,7 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::columns::{at, id_uuid, index, money};
+use super::columns::{at, id_uuid, index, money, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -78,10 +78,6 @@ enum StSeen {
     Account,
     DedupeKey,
     LineId,
-}
-
-fn text<T: IntoIden>(col: T, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().to_owned()
 }
 
 #[async_trait::async_trait]

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::columns::{at, id_uuid, index};
+use super::columns::{at, id_uuid, index, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -46,10 +46,6 @@ enum NotifyActions {
     Actor,
     MessageId,
     Description,
-}
-
-fn text<T: IntoIden>(col: T, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().to_owned()
 }
 
 #[async_trait::async_trait]
