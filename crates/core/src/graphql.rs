@@ -44,6 +44,12 @@ impl Guard for EServiceGuard {
     }
 }
 
+/// An `ID!` argument as a UUID; a malformed one is a VALIDATION error naming `field`.
+pub fn parse_id(field: &str, id: &async_graphql::ID) -> async_graphql::Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(id.as_str())
+        .map_err(|_| AppError::validation(field, "is not a valid id").extend())
+}
+
 /// What the HTTP layer tells GraphQL resolvers about the request beyond its `Ctx`.
 #[derive(Clone, Debug, Default)]
 pub struct RequestMeta {

@@ -36,8 +36,7 @@ fn staff(ctx: &Ctx) -> Result<(), AppError> {
 }
 
 fn uuid(field: &str, id: &ID) -> async_graphql::Result<Uuid> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| AppError::validation(field, "is not a valid id").extend())
+    wspolnota_core::graphql::parse_id(field, id)
 }
 
 /// A message as staff see it. The recipient is shown in part only.

@@ -28,8 +28,7 @@ fn pay<'a>(gql: &Context<'a>) -> async_graphql::Result<&'a Payments> {
 }
 
 fn uuid(field: &str, id: &ID) -> async_graphql::Result<Uuid> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| AppError::validation(field, "is not a valid id").extend())
+    wspolnota_core::graphql::parse_id(field, id)
 }
 
 /// How the payer pays.

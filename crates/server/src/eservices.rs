@@ -20,11 +20,16 @@ pub fn ids() -> Vec<&'static str> {
 }
 
 /// Every compiled-in e-service, in a fixed order.
-pub fn build(finance: &Finance, payments: &Payments, notify: &Notify) -> Vec<Arc<dyn EService>> {
+pub fn build(
+    finance: &Finance,
+    payments: &Payments,
+    statements: &Statements,
+    notify: &Notify,
+) -> Vec<Arc<dyn EService>> {
     vec![
         Arc::new(FinanceService(finance.clone())),
         Arc::new(PaymentsService(payments.clone())),
-        Arc::new(StatementsService(Statements::new(finance.clone()))),
+        Arc::new(StatementsService(statements.clone())),
         Arc::new(NotifyService(notify.clone())),
     ]
 }

@@ -71,7 +71,8 @@ impl AppState {
             Arc::new(|name: &str| std::env::var(name).ok()),
             settings.data_dir.join("mail"),
         );
-        let eservices = Arc::new(eservices::build(&finance, &payments, &notify));
+        let statements = Statements::new(finance.clone());
+        let eservices = Arc::new(eservices::build(&finance, &payments, &statements, &notify));
         Ok(Self {
             registry: Arc::new(TenantRegistry::new(&settings.base_domain)),
             settings: Arc::new(settings),
@@ -81,7 +82,7 @@ impl AppState {
             auth: Arc::new(auth),
             notify,
             eservices,
-            statements: Statements::new(finance.clone()),
+            statements,
             finance,
             payments,
         })

@@ -29,8 +29,7 @@ fn svc<'a>(gql: &Context<'a>) -> async_graphql::Result<&'a Statements> {
 }
 
 fn uuid(field: &str, id: &ID) -> async_graphql::Result<Uuid> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| AppError::validation(field, "is not a valid id").extend())
+    wspolnota_core::graphql::parse_id(field, id)
 }
 
 fn ext(e: impl Into<AppError>) -> async_graphql::Error {

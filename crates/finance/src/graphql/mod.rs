@@ -33,8 +33,7 @@ pub(crate) fn fin<'a>(gql: &Context<'a>) -> async_graphql::Result<&'a Finance> {
 }
 
 pub(crate) fn uuid(field: &str, id: &ID) -> async_graphql::Result<Uuid> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| AppError::validation(field, "is not a valid id").extend())
+    wspolnota_core::graphql::parse_id(field, id)
 }
 
 pub(crate) fn today(gql: &Context<'_>) -> async_graphql::Result<NaiveDate> {
