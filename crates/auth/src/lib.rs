@@ -2,6 +2,7 @@
 //! rotating refresh tokens stored hashed, and OIDC authorization-code + PKCE sign-in against
 //! each tenant's identity provider.
 
+pub mod email_tokens;
 pub mod entity;
 pub mod jwt;
 pub mod oidc;
@@ -9,4 +10,5 @@ pub mod password;
 pub mod refresh;
 mod service;
 
+pub use email_tokens::TokenPurpose;
 pub use service::{AccountView, AuthSecrets, AuthService, AuthSettings, OidcSignIn, TokenPair};

@@ -35,6 +35,15 @@ pub struct AuthSettings {
     pub login_attempts_per_window: u64,
     pub login_window: StdDuration,
     pub policy: PasswordPolicy,
+    /// How long an e-mail verification link works.
+    pub verification_ttl: Duration,
+    /// How long a password-reset link works.
+    pub reset_ttl: Duration,
+    /// Password-reset requests allowed per e-mail address and tenant in `reset_window`.
+    pub reset_requests_per_window: u64,
+    /// Password-reset requests allowed per client address and tenant in `reset_window`.
+    pub reset_requests_per_address: u64,
+    pub reset_window: StdDuration,
 }
 
 impl Default for AuthSettings {
@@ -47,6 +56,11 @@ impl Default for AuthSettings {
             login_attempts_per_window: 30,
             login_window: StdDuration::from_secs(300),
             policy: PasswordPolicy::default(),
+            verification_ttl: Duration::hours(48),
+            reset_ttl: Duration::hours(1),
+            reset_requests_per_window: 5,
+            reset_requests_per_address: 20,
+            reset_window: StdDuration::from_secs(3600),
         }
     }
 }
@@ -83,14 +97,17 @@ pub struct AccountView {
     pub email: String,
     pub display_name: String,
     pub roles: Roles,
+    /// Identity confirmed by the identity provider (PESEL).
     pub verified: bool,
+    /// The owner proved control of the e-mail address.
+    pub email_verified: bool,
 }
 
 pub struct AuthService {
-    store: Arc<Store>,
+    pub(crate) store: Arc<Store>,
     keys: JwtKeys,
     pesel_pepper: Vec<u8>,
-    settings: AuthSettings,
+    pub(crate) settings: AuthSettings,
 }
 
 impl std::fmt::Debug for AuthService {
@@ -330,7 +347,12 @@ impl AuthService {
         Ok(pair)
     }
 
-    async fn audit_tenant(&self, ctx: &Ctx, action: &str, acc: &account::Model) -> AppResult<()> {
+    pub(crate) async fn audit_tenant(
+        &self,
+        ctx: &Ctx,
+        action: &str,
+        acc: &account::Model,
+    ) -> AppResult<()> {
         if ctx.tenant().is_err() {
             return Ok(());
         }
@@ -454,6 +476,7 @@ impl AuthService {
             display_name: acc.display_name,
             roles,
             verified: acc.verified,
+            email_verified: acc.email_verified_at.is_some(),
         })
     }
 
@@ -660,6 +683,7 @@ async fn insert_account(
         locked_until: Set(None),
         created_at: Set(now),
         last_login_at: Set(None),
+        email_verified_at: Set(None),
     }
     .insert(tx)
     .await?;
@@ -701,7 +725,7 @@ async fn revoke_family(
 }
 
 /// argon2id takes tens of milliseconds of CPU: keep it off the async workers.
-async fn hash_blocking(password: &str) -> AppResult<String> {
+pub(crate) async fn hash_blocking(password: &str) -> AppResult<String> {
     let plain = password.to_owned();
     tokio::task::spawn_blocking(move || password::hash_password(&plain))
         .await

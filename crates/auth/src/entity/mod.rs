@@ -2,5 +2,6 @@
 
 pub mod account;
 pub mod account_role;
+pub mod account_token;
 pub mod oidc_identity;
 pub mod refresh_token;
