@@ -235,6 +235,36 @@ async fn magic_recipients_map_553_to_permanent_and_451_to_temporary() {
 }
 
 #[tokio::test]
+async fn one_session_carries_many_messages_and_a_lost_one_is_replaced() {
+    let server = SmtpServer::start();
+    let email = smtp_channel(server.url());
+    for to in ["a@example.pl", "b@example.pl", "c@example.pl"] {
+        email.send(&message(to)).await.expect("sent");
+    }
+    let received = server.received();
+    let peers: Vec<&str> = received.iter().map(|r| r.peer.as_str()).collect();
+    assert_eq!(peers.len(), 3);
+    assert!(!peers[0].is_empty(), "the server records the client's port");
+    assert!(
+        peers.iter().all(|p| *p == peers[0]),
+        "one SMTP session for all three: {peers:?}"
+    );
+
+    // A failed transaction drops the session; the next message opens a new one.
+    email
+        .send(&message("tempfail@example.pl"))
+        .await
+        .unwrap_err();
+    email.send(&message("d@example.pl")).await.expect("sent");
+    let received = server.received();
+    assert_eq!(received.len(), 4);
+    assert_ne!(
+        received[3].peer, received[0].peer,
+        "a new session after the failure"
+    );
+}
+
+#[tokio::test]
 async fn temporary_local_problem_451_is_temporary() {
     let server = SmtpServer::start_with(Mode::TempFail);
     let email = smtp_channel(server.url());

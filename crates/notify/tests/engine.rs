@@ -514,6 +514,25 @@ async fn an_invalid_number_is_a_permanent_failure_never_retried() {
 }
 
 #[tokio::test]
+async fn two_planners_at_once_plan_each_event_exactly_once() {
+    let server = SmtpServer::start();
+    let e = Engine::email("2026-06-10", &server.url()).await;
+    for i in 0..12 {
+        e.pay("10", &format!("cash-race-{i}")).await;
+    }
+    let (a, b) = tokio::join!(plan(&e.notify, &e.ctx), plan(&e.notify, &e.ctx));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a + b, 12, "each event planned by one of them: {a} + {b}");
+    let messages = e.messages().await;
+    assert_eq!(messages.len(), 12, "one e-mail per posted payment");
+    let mut events: Vec<_> = messages.iter().map(|m| m.outbox_id).collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(events.len(), 12, "no event has two messages");
+    assert_eq!(e.plan().await, 0);
+}
+
+#[tokio::test]
 async fn without_a_granted_consent_nothing_is_planned() {
     let server = SmtpServer::start();
     let e = Engine::new("2026-06-10").await;

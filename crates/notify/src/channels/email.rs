@@ -15,8 +15,9 @@ use async_trait::async_trait;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::Error as SmtpError;
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{Address, Message};
 
+use super::smtp_relay::{RelayAddress, SendError, SmtpRelay};
 use crate::channel::{Channel, ChannelError, ChannelKind, OutgoingMessage, SendOutcome};
 
 /// The environment variable naming the platform-wide default relay, e.g. `smtp://127.0.0.1:2525`.
@@ -37,9 +38,9 @@ pub fn smtp_url_from_env() -> Option<String> {
 /// Where e-mail goes.
 #[derive(Clone, PartialEq, Eq)]
 pub enum EmailConfig {
-    /// An SMTP relay, as lettre's `AsyncSmtpTransport::from_url` understands it:
+    /// An SMTP relay, in the URL form lettre's `AsyncSmtpTransport::from_url` understands:
     /// `smtp://host:25`, `smtps://host:465`, `smtp://user:pass@host:587?tls=required`.
-    /// `timeout` bounds each SMTP command (connecting included).
+    /// `timeout` bounds each SMTP step (connecting included).
     Smtp { url: String, timeout: Duration },
     /// No relay: each message is written as `<dir>/<message id>.eml`.
     Files { dir: PathBuf },
@@ -99,7 +100,7 @@ fn secrets_of(url: &str) -> Vec<String> {
 }
 
 /// `%XX` sequences decoded (lossily, as UTF-8): how lettre hands the password to the server.
-fn percent_decode(text: &str) -> String {
+pub(super) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -124,7 +125,7 @@ fn percent_decode(text: &str) -> String {
 
 enum Transport {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        relay: Box<SmtpRelay>,
         /// For `Debug` and errors.
         redacted_url: String,
         /// Scrubbed from every error message, should a library ever echo it.
@@ -154,24 +155,22 @@ impl fmt::Debug for Email {
 
 impl Email {
     /// Sets the channel up without connecting: a relay that is down shows as a temporary
-    /// failure of the first send, not as a start-up error. A URL lettre does not understand
-    /// is a `Technical` error (our configuration is wrong).
+    /// failure of the first send, not as a start-up error. A URL we do not understand is a
+    /// `Technical` error (our configuration is wrong). The SMTP session opened by the first
+    /// send is kept for the next ones.
     pub fn new(config: EmailConfig) -> Result<Self, ChannelError> {
         let transport = match config {
             EmailConfig::Smtp { url, timeout } => {
                 let redacted_url = redact_url(&url);
                 let secrets = secrets_of(&url);
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-                    .map_err(|e| {
-                        ChannelError::Technical(scrub(
-                            &format!("invalid SMTP URL {redacted_url}: {e}"),
-                            &secrets,
-                        ))
-                    })?
-                    .timeout(Some(timeout))
-                    .build();
+                let address = RelayAddress::parse(&url).map_err(|e| {
+                    ChannelError::Technical(scrub(
+                        &format!("invalid SMTP URL {redacted_url}: {e}"),
+                        &secrets,
+                    ))
+                })?;
                 Transport::Smtp {
-                    transport,
+                    relay: Box::new(SmtpRelay::new(address, timeout)),
                     redacted_url,
                     secrets,
                 }
@@ -202,19 +201,18 @@ impl Channel for Email {
         let email = build_message(message)?;
         match &self.transport {
             Transport::Smtp {
-                transport,
+                relay,
                 redacted_url,
                 secrets,
-            } => match transport.send(email).await {
-                Ok(response) => {
+            } => match relay.send(email.envelope(), &email.formatted()).await {
+                Ok(reply) => {
                     tracing::debug!(message_id = %message.id, "e-mail accepted by the relay");
-                    let reply = response.message().collect::<Vec<_>>().join(" ");
                     Ok(SendOutcome::Delivered {
                         provider_id: (!reply.is_empty()).then_some(reply),
                     })
                 }
                 Err(error) => {
-                    let mapped = map_smtp_error(&error, redacted_url, secrets);
+                    let mapped = map_send_error(&error, redacted_url, secrets);
                     tracing::warn!(message_id = %message.id, error = %mapped, "e-mail not sent");
                     Err(mapped)
                 }
@@ -304,6 +302,26 @@ fn build_message(message: &OutgoingMessage) -> Result<Message, ChannelError> {
         }
     };
     built.map_err(|e| ChannelError::Technical(format!("cannot build the e-mail: {e}")))
+}
+
+/// Maps a failed send onto the engine's three kinds: lettre's SMTP errors as below, a step
+/// that timed out or a connection that could not be opened as `Temporary`, TLS parameters we
+/// cannot build as `Technical`.
+fn map_send_error(error: &SendError, redacted_url: &str, secrets: &[String]) -> ChannelError {
+    match error {
+        SendError::Smtp(e) => map_smtp_error(e, redacted_url, secrets),
+        SendError::TimedOut(step) => ChannelError::Temporary(format!(
+            "SMTP relay {redacted_url}: no answer to {step} in time"
+        )),
+        SendError::Network(e) => ChannelError::Temporary(scrub(
+            &format!("SMTP relay {redacted_url}: cannot connect: {e}"),
+            secrets,
+        )),
+        SendError::Tls(e) => ChannelError::Technical(scrub(
+            &format!("SMTP relay {redacted_url}: TLS: {e}"),
+            secrets,
+        )),
+    }
 }
 
 /// Maps lettre's SMTP error onto the engine's three kinds.

@@ -2,3 +2,4 @@
 
 pub mod email;
 pub mod smsapi;
+mod smtp_relay;

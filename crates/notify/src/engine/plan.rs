@@ -2,13 +2,12 @@
 //! reached on, in one transaction with marking the event planned. A party without any
 //! reachable channel gets none (the event is still marked, with nothing to send).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 use wspolnota_core::{AppResult, Ctx, Money, TenantDb};
 use wspolnota_finance::entity::{consent, party};
@@ -21,6 +20,8 @@ use crate::templates::{self, Resolved};
 
 /// Events planned in one call, at most.
 const BATCH: u64 = 500;
+/// Message rows per multi-row INSERT (20 columns: well under SQLite's bound-parameter limit).
+const INSERT_ROWS: usize = 200;
 
 /// A message to be written: channel, recipient, template and the rendered text.
 pub(crate) struct Draft {
@@ -31,7 +32,13 @@ pub(crate) struct Draft {
     pub body: String,
 }
 
-/// Plans pending outbox events; returns how many events were planned.
+/// Plans pending outbox events, up to [`BATCH`] per call; returns how many were planned.
+///
+/// The batch is read and rendered outside any write transaction (rendering may load an
+/// account), then written in one: events another worker planned meanwhile are skipped, the
+/// others marked planned and their messages inserted together. An event that cannot be
+/// rendered (a broken template, missing data) is counted as an attempt and left for later,
+/// without blocking the rest of the queue.
 pub async fn plan(n: &Notify, ctx: &Ctx) -> AppResult<usize> {
     let tx = TenantDb::begin(ctx).await?;
     let events = outbox::Entity::find()
@@ -41,56 +48,89 @@ pub async fn plan(n: &Notify, ctx: &Ctx) -> AppResult<usize> {
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut planned = 0;
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let parties: Vec<Uuid> = events.iter().filter_map(|e| e.party_id).collect();
+    let reach = reachable_many(ctx, &parties).await?;
+
+    let mut ready = Vec::with_capacity(events.len());
+    let mut failed = Vec::new();
     for event in events {
-        let drafts = match drafts_for(n, ctx, &event).await {
-            Ok(d) => d,
+        let targets = event
+            .party_id
+            .and_then(|p| reach.get(&p))
+            .cloned()
+            .unwrap_or_default();
+        match drafts_for(n, ctx, &event, targets).await {
+            Ok(drafts) => ready.push((event, drafts)),
             Err(e) => {
-                // A broken template or missing data must not block the rest of the queue.
                 tracing::warn!(outbox = event.id, kind = %event.kind, error = %e, "outbox event not planned");
-                let tx = TenantDb::begin(ctx).await?;
-                outbox::Entity::update_many()
-                    .col_expr(
-                        outbox::Column::Attempts,
-                        Expr::col(outbox::Column::Attempts).add(1),
-                    )
-                    .filter(outbox::Column::Id.eq(event.id))
-                    .exec(&*tx)
-                    .await?;
-                tx.commit().await?;
-                continue;
+                failed.push(event.id);
             }
-        };
-        let tx = TenantDb::begin(ctx).await?;
-        let claimed = outbox::Entity::update_many()
-            .col_expr(outbox::Column::SentAt, Expr::value(ctx.clock().now()))
-            .filter(outbox::Column::Id.eq(event.id))
-            .filter(outbox::Column::SentAt.is_null())
+        }
+    }
+
+    let tx = TenantDb::begin(ctx).await?;
+    if !failed.is_empty() {
+        outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).add(1),
+            )
+            .filter(outbox::Column::Id.is_in(failed))
             .exec(&*tx)
             .await?;
-        if claimed.rows_affected != 1 {
-            // Another worker planned it meanwhile.
-            continue;
-        }
-        for d in drafts {
-            write(ctx, &*tx, Some(event.id), &event.kind, event.party_id, d).await?;
-        }
-        tx.commit().await?;
-        planned += 1;
     }
-    Ok(planned)
+    // Lock what is still unplanned: a concurrent planner waits here and then sees these
+    // events planned (SQLite's tenant transaction is exclusive from its start anyway).
+    let ids: Vec<i64> = ready.iter().map(|(e, _)| e.id).collect();
+    let unplanned: HashSet<i64> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::Id.is_in(ids))
+        .filter(outbox::Column::SentAt.is_null())
+        .lock(LockType::Update)
+        .into_tuple::<i64>()
+        .all(&*tx)
+        .await?
+        .into_iter()
+        .collect();
+    if !unplanned.is_empty() {
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::SentAt, Expr::value(ctx.clock().now()))
+            .filter(outbox::Column::Id.is_in(unplanned.iter().copied()))
+            .exec(&*tx)
+            .await?;
+    }
+    let rows: Vec<message::ActiveModel> = ready
+        .into_iter()
+        .filter(|(event, _)| unplanned.contains(&event.id))
+        .flat_map(|(event, drafts)| {
+            drafts
+                .into_iter()
+                .map(move |d| new_message(ctx, Some(event.id), &event.kind, event.party_id, d))
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_ROWS) {
+        message::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&*tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(unplanned.len())
 }
 
-pub(crate) async fn write<C: sea_orm::ConnectionTrait>(
+/// A new message row, due now.
+fn new_message(
     ctx: &Ctx,
-    db: &C,
     outbox_id: Option<i64>,
     kind: &str,
     party_id: Option<Uuid>,
     d: Draft,
-) -> AppResult<message::Model> {
+) -> message::ActiveModel {
     let now = ctx.clock().now();
-    Ok(message::ActiveModel {
+    message::ActiveModel {
         id: Set(Uuid::new_v4()),
         outbox_id: Set(outbox_id),
         kind: Set(kind.to_owned()),
@@ -112,50 +152,68 @@ pub(crate) async fn write<C: sea_orm::ConnectionTrait>(
         sent_at: Set(None),
         delivered_at: Set(None),
     }
-    .insert(db)
-    .await?)
 }
 
-/// Where the party may be reached: a channel with a recorded, granted consent and an
-/// address; e-mail also without one where the tenant allows it for the address the party gave.
-pub(crate) async fn reachable(ctx: &Ctx, party_id: Uuid) -> AppResult<Vec<(ChannelKind, String)>> {
+/// Where each party may be reached: a channel with a recorded, granted consent and an
+/// address; e-mail also without one where the tenant allows it for the address the party
+/// gave. Two queries for all of them; parties with no channel are absent.
+async fn reachable_many(
+    ctx: &Ctx,
+    party_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<(ChannelKind, String)>>> {
+    let mut out = HashMap::new();
+    if party_ids.is_empty() {
+        return Ok(out);
+    }
     let tx = TenantDb::begin(ctx).await?;
-    let Some(p) = party::Entity::find_by_id(party_id).one(&*tx).await? else {
-        return Ok(Vec::new());
-    };
-    let consents = consent::Entity::find()
-        .filter(consent::Column::PartyId.eq(party_id))
+    let parties = party::Entity::find()
+        .filter(party::Column::Id.is_in(party_ids.iter().copied()))
         .all(&*tx)
         .await?;
-    tx.commit().await?;
-    let granted = |kind: ChannelKind| {
-        consents
-            .iter()
-            .any(|c| c.channel == kind.as_str() && c.granted)
-    };
-    let email_anyway = ctx.tenant()?.config().notifications.email_without_consent;
-    let mut out = Vec::new();
-    if let Some(email) = p.email.clone().filter(|e| !e.trim().is_empty())
-        && (granted(ChannelKind::Email) || email_anyway)
+    let mut granted: HashSet<(Uuid, String)> = HashSet::new();
+    for c in consent::Entity::find()
+        .filter(consent::Column::PartyId.is_in(party_ids.iter().copied()))
+        .filter(consent::Column::Granted.eq(true))
+        .all(&*tx)
+        .await?
     {
-        out.push((ChannelKind::Email, email));
+        granted.insert((c.party_id, c.channel));
     }
-    if let Some(phone) = p.phone.clone().filter(|p| !p.trim().is_empty()) {
-        for kind in [ChannelKind::Sms, ChannelKind::Voice] {
-            if granted(kind) {
-                out.push((kind, phone.clone()));
+    tx.commit().await?;
+    let email_anyway = ctx.tenant()?.config().notifications.email_without_consent;
+    for p in parties {
+        let has = |kind: ChannelKind| granted.contains(&(p.id, kind.as_str().to_owned()));
+        let mut targets = Vec::new();
+        if let Some(email) = p.email.clone().filter(|e| !e.trim().is_empty())
+            && (has(ChannelKind::Email) || email_anyway)
+        {
+            targets.push((ChannelKind::Email, email));
+        }
+        if let Some(phone) = p.phone.clone().filter(|p| !p.trim().is_empty()) {
+            for kind in [ChannelKind::Sms, ChannelKind::Voice] {
+                if has(kind) {
+                    targets.push((kind, phone.clone()));
+                }
             }
+        }
+        if !targets.is_empty() {
+            out.insert(p.id, targets);
         }
     }
     Ok(out)
 }
 
-async fn drafts_for(n: &Notify, ctx: &Ctx, event: &outbox::Model) -> AppResult<Vec<Draft>> {
+/// The event's messages, one per channel in `targets` (where its party may be reached).
+async fn drafts_for(
+    n: &Notify,
+    ctx: &Ctx,
+    event: &outbox::Model,
+    targets: Vec<(ChannelKind, String)>,
+) -> AppResult<Vec<Draft>> {
     let Some(party_id) = event.party_id else {
         return Ok(Vec::new());
     };
-    // Most parties gave no consent: find that out before loading their account.
-    let targets = reachable(ctx, party_id).await?;
+    // Most parties gave no consent: nothing to render, no account to load.
     if targets.is_empty() {
         return Ok(Vec::new());
     }

@@ -3,14 +3,20 @@
 //! date, so planning twice enqueues nothing new) and one informational action in the log the
 //! dunning regulation requires (form, date, who).
 
+use std::collections::HashMap;
+
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
 use wspolnota_core::{AppResult, Ctx, Money, TenantDb, outbox};
 use wspolnota_finance::entity::{installment, obligation, virtual_account};
 
 use super::Notify;
 use super::plan::polish_date;
 use crate::entity::action;
+
+/// Installments whose obligations and accounts are looked up together.
+const LOOKUP_CHUNK: usize = 1000;
 
 /// Enqueues today's reminders; returns how many installments were reminded.
 pub async fn enqueue_reminders(_n: &Notify, ctx: &Ctx) -> AppResult<usize> {
@@ -42,60 +48,95 @@ pub async fn enqueue_reminders(_n: &Notify, ctx: &Ctx) -> AppResult<usize> {
         .all(&*tx)
         .await?;
     let mut count = 0;
-    for inst in &due {
-        let Some(ob) = obligation::Entity::find_by_id(inst.obligation_id)
-            .one(&*tx)
-            .await?
-        else {
-            continue;
-        };
-        if !wanted(&ob.kind_code, inst.due_date) {
-            continue;
+    for chunk in due.chunks(LOOKUP_CHUNK) {
+        let (obligations, accounts) = lookups(&*tx, chunk).await?;
+        for inst in chunk {
+            let Some(ob) = obligations.get(&inst.obligation_id) else {
+                continue;
+            };
+            if !wanted(&ob.kind_code, inst.due_date) {
+                continue;
+            }
+            let account = accounts
+                .get(&(inst.party_id, ob.kind_code.clone()))
+                .cloned()
+                .unwrap_or_default();
+            if remind(&*tx, ctx, inst, ob, account).await? {
+                count += 1;
+            }
         }
-        let account = virtual_account::Entity::find()
-            .filter(virtual_account::Column::PartyId.eq(inst.party_id))
-            .filter(virtual_account::Column::KindCode.eq(ob.kind_code.as_str()))
-            .one(&*tx)
-            .await?
-            .map(|v| v.nrb)
-            .unwrap_or_default();
-        let key = format!("reminder:{}:{}", inst.id, inst.due_date);
-        let new = outbox::enqueue(
-            &*tx,
-            ctx,
-            "reminder",
-            Some(inst.party_id),
-            &key,
-            serde_json::json!({
-                "installmentId": inst.id,
-                "termin": polish_date(inst.due_date),
-                "tytul": format!("{}, rata {}", ob.title, inst.number),
-                "kwota": Money::from_grosze(inst.outstanding).to_polish(),
-                "rachunek": account,
-            }),
-        )
-        .await?;
-        if !new {
-            continue;
-        }
-        action::ActiveModel {
-            party_id: Set(inst.party_id),
-            installment_id: Set(Some(inst.id)),
-            form: Set("reminder".to_owned()),
-            at: Set(ctx.clock().now()),
-            actor: Set("system".to_owned()),
-            message_id: Set(None),
-            description: Set(format!(
-                "przypomnienie o terminie płatności {} ({})",
-                polish_date(inst.due_date),
-                Money::from_grosze(inst.outstanding).to_polish()
-            )),
-            ..Default::default()
-        }
-        .insert(&*tx)
-        .await?;
-        count += 1;
     }
     tx.commit().await?;
     Ok(count)
+}
+
+/// The obligations of these installments, and their parties' virtual accounts by kind.
+async fn lookups(
+    db: &impl ConnectionTrait,
+    installments: &[installment::Model],
+) -> AppResult<(
+    HashMap<Uuid, obligation::Model>,
+    HashMap<(Uuid, String), String>,
+)> {
+    let obligations = obligation::Entity::find()
+        .filter(obligation::Column::Id.is_in(installments.iter().map(|i| i.obligation_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let accounts = virtual_account::Entity::find()
+        .filter(virtual_account::Column::PartyId.is_in(installments.iter().map(|i| i.party_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| ((v.party_id, v.kind_code), v.nrb))
+        .collect();
+    Ok((obligations, accounts))
+}
+
+/// One reminder: the outbox event and the logged action; false when it was already sent.
+async fn remind(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx,
+    inst: &installment::Model,
+    ob: &obligation::Model,
+    account: String,
+) -> AppResult<bool> {
+    let key = format!("reminder:{}:{}", inst.id, inst.due_date);
+    let new = outbox::enqueue(
+        db,
+        ctx,
+        "reminder",
+        Some(inst.party_id),
+        &key,
+        serde_json::json!({
+            "installmentId": inst.id,
+            "termin": polish_date(inst.due_date),
+            "tytul": format!("{}, rata {}", ob.title, inst.number),
+            "kwota": Money::from_grosze(inst.outstanding).to_polish(),
+            "rachunek": account,
+        }),
+    )
+    .await?;
+    if !new {
+        return Ok(false);
+    }
+    action::ActiveModel {
+        party_id: Set(inst.party_id),
+        installment_id: Set(Some(inst.id)),
+        form: Set("reminder".to_owned()),
+        at: Set(ctx.clock().now()),
+        actor: Set("system".to_owned()),
+        message_id: Set(None),
+        description: Set(format!(
+            "przypomnienie o terminie płatności {} ({})",
+            polish_date(inst.due_date),
+            Money::from_grosze(inst.outstanding).to_polish()
+        )),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
 }

@@ -99,6 +99,8 @@ pub struct SmtpServer {
 pub struct Received {
     pub mail_from: String,
     pub rcpt_tos: Vec<String>,
+    /// The client's `address:port`: the same for messages sent over one connection.
+    pub peer: String,
     pub raw: Vec<u8>,
     pub path: PathBuf,
 }
@@ -196,6 +198,7 @@ impl SmtpServer {
                         .flatten()
                         .filter_map(|v| v.as_str().map(str::to_owned))
                         .collect(),
+                    peer: meta["peer"].as_str().unwrap_or_default().to_owned(),
                     raw: std::fs::read(&path).expect("raw message"),
                     path,
                 }

@@ -56,7 +56,12 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         name = f"{self.count:04d}-{uuid.uuid4().hex[:8]}"
-        meta = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos)}
+        meta = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            # The client's address and port: messages sent over one connection share it.
+            "peer": "%s:%s" % tuple(session.peer[:2]),
+        }
         base = os.path.join(self.directory, name)
         write_atomically(base + ".json", json.dumps(meta).encode())
         write_atomically(base + ".eml", envelope.original_content or envelope.content)
