@@ -145,21 +145,29 @@ function fileName(path) {
   return name === '' ? 'strona-glowna' : name;
 }
 
-/** Full-page screenshots at desktop and phone widths; the page is left at desktop width. */
+/**
+ * Full-page screenshots at desktop and phone widths; the page is left at desktop width. At the
+ * phone width the page must not scroll sideways (WCAG 1.4.10 Reflow, which axe does not check;
+ * a wide table may scroll inside its own box): a message if it does.
+ */
 async function screenshots(page, slug, name) {
   const dir = join(ARTIFACTS, slug);
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: join(dir, `${name}-phone.png`), fullPage: true });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
   await page.setViewportSize(DESKTOP);
+  return width > PHONE.width
+    ? [`  ${slug} ${name}: reflow (WCAG 1.4.10): at ${PHONE.width} px the page is ${width} px wide`]
+    : [];
 }
 
 /** axe + screenshots + the HTML kept for the isolation check. */
 async function inspect(page, slug, path, name, violations) {
   violations.push(...(await axeViolations(page, `${slug} ${path}`)));
   state[slug].pages.set(path, await page.content());
-  await screenshots(page, slug, name ?? fileName(path));
+  violations.push(...(await screenshots(page, slug, name ?? fileName(path))));
 }
 
 /** On failure, what the browser showed: a screenshot and the HTML next to the artefacts. */
@@ -311,13 +319,17 @@ function signedInGuard(html) {
 // ------------------------------------------------------------------------------------------
 // The tests, in order
 
-test('the axe-core harness reports violations it is shown', async () => {
+test('the harness reports the axe and reflow violations it is shown', async () => {
   const page = await browser.newPage();
   await page.setContent('<html><body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></body></html>');
   const found = (await axeViolations(page, 'fixture')).join('\n');
-  await page.close();
   assert.match(found, /image-alt/, 'an image without alt text');
   assert.match(found, /html-has-lang/, 'a page without lang');
+  await page.setViewportSize(DESKTOP);
+  await page.setContent('<html lang="pl"><body><main><p style="width:600px">Szeroko</p></main></body></html>');
+  const reflow = (await screenshots(page, 'harness', 'szeroka-strona')).join('\n');
+  await page.close();
+  assert.match(reflow, /reflow \(WCAG 1\.4\.10\): at 390 px the page is \d+ px wide/);
 });
 
 for (const slug of SLUGS) {
