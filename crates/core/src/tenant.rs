@@ -221,6 +221,34 @@ pub struct Branding {
     pub primary_color: Option<String>,
 }
 
+/// The resident portal's look and the data its public pages and accessibility statement show
+/// (`[portal]`). Every field is optional; the portal falls back to `[branding]`, `[contact]`
+/// and neutral defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Portal {
+    /// Header and button colour, `#rrggbb` (default: `branding.primary_color`). The portal
+    /// picks black or white text on it and darkens it for links, so contrast stays ≥ 4.5:1.
+    pub primary_color: Option<String>,
+    /// Second colour (focus outline, highlights), `#rrggbb`.
+    pub accent_color: Option<String>,
+    /// Contact shown on the public page (default: `[contact]`).
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Office hours, e.g. "pon. 7:30–17:00, wt.–pt. 7:30–15:30".
+    pub office_hours: Option<String>,
+    /// The accessibility statement: dates as `YYYY-MM-DD`.
+    pub published_on: Option<String>,
+    pub updated_on: Option<String>,
+    pub statement_prepared_on: Option<String>,
+    /// Who handles accessibility requests.
+    pub accessibility_contact: Option<String>,
+    pub accessibility_email: Option<String>,
+    pub accessibility_phone: Option<String>,
+    /// Architectural accessibility of the office building(s), in Polish.
+    pub architectural_accessibility: Option<String>,
+}
+
 /// One tenant's configuration, as written in `tenants/<slug>.toml`. Unknown keys are errors.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -259,6 +287,8 @@ pub struct TenantConfig {
     pub identity_provider: Option<IdentityProvider>,
     #[serde(default)]
     pub branding: Branding,
+    #[serde(default)]
+    pub portal: Portal,
 }
 
 /// A configuration error that names the file and the field.
@@ -385,6 +415,7 @@ impl TenantConfig {
                 );
             }
         }
+        self.validate_portal()?;
         if let Some(idp) = &self.identity_provider {
             for (field, url) in [
                 ("authorization_url", &idp.authorization_url),
@@ -401,6 +432,54 @@ impl TenantConfig {
         }
         Ok(())
     }
+}
+
+impl TenantConfig {
+    fn validate_portal(&self) -> Result<(), (String, String)> {
+        let p = &self.portal;
+        for (field, color) in [
+            ("portal.primary_color", &p.primary_color),
+            ("portal.accent_color", &p.accent_color),
+        ] {
+            if let Some(color) = color
+                && !is_hex_color(color)
+            {
+                return Err((
+                    field.to_owned(),
+                    format!("`{color}` is not a #rrggbb colour"),
+                ));
+            }
+        }
+        for (field, date) in [
+            ("portal.published_on", &p.published_on),
+            ("portal.updated_on", &p.updated_on),
+            ("portal.statement_prepared_on", &p.statement_prepared_on),
+        ] {
+            if let Some(date) = date
+                && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err()
+            {
+                return Err((
+                    field.to_owned(),
+                    format!("`{date}` is not a YYYY-MM-DD date"),
+                ));
+            }
+        }
+        for (field, email) in [
+            ("portal.email", &p.email),
+            ("portal.accessibility_email", &p.accessibility_email),
+        ] {
+            if let Some(email) = email {
+                Email::parse(email).map_err(|e| (field.to_owned(), e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_hex_color(color: &str) -> bool {
+    color.len() == 7
+        && color.starts_with('#')
+        && color.chars().skip(1).all(|c| c.is_ascii_hexdigit())
 }
 
 /// The dotted key path of the TOML entry that contains byte offset `at`, for error messages.
@@ -625,6 +704,27 @@ city = "Kurów"
             let err = parse(&text).unwrap_err();
             assert_eq!(err.field, field, "{err}");
             assert!(err.to_string().starts_with("tenants/kurow.toml: "), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_portal_section_is_optional_and_checked() {
+        assert!(parse(KUROW).unwrap().portal.primary_color.is_none());
+        let with = format!(
+            "{KUROW}\n[portal]\nprimary_color = \"#6b3e1f\"\npublished_on = \"2026-11-27\"\n"
+        );
+        let c = parse(&with).unwrap();
+        assert_eq!(c.portal.primary_color.as_deref(), Some("#6b3e1f"));
+        for (bad, field) in [
+            ("primary_color = \"red\"", "portal.primary_color"),
+            ("updated_on = \"27.11.2026\"", "portal.updated_on"),
+            (
+                "accessibility_email = \"nobody\"",
+                "portal.accessibility_email",
+            ),
+        ] {
+            let err = parse(&format!("{KUROW}\n[portal]\n{bad}\n")).unwrap_err();
+            assert_eq!(err.field, field, "{err}");
         }
     }
 

@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router {
     for eservice in state.eservices.iter() {
         tenant_routes = tenant_routes.merge(eservice.routes());
     }
+    // The resident portal: server-rendered pages, signed in by session cookie.
+    tenant_routes = tenant_routes.merge(wspolnota_portal::router(portal(&state)));
     let tenant_routes = tenant_routes
         .layer(Extension(schema))
         .route_layer(middleware::from_fn_with_state(state.clone(), resolve_ctx));
@@ -235,8 +237,36 @@ async fn resolve_ctx(
     response
 }
 
-/// Verifies the bearer token for the scope's audience (401 otherwise) and runs the request
-/// with its `Ctx`.
+/// The portal's dependencies, from the application state.
+fn portal(state: &AppState) -> wspolnota_portal::Portal {
+    wspolnota_portal::Portal {
+        auth: state.auth.clone(),
+        finance: state.finance.clone(),
+        payments: state.payments.clone(),
+        secure_cookies: secure_cookies(state),
+        eservices: std::sync::Arc::new(
+            state
+                .eservices
+                .iter()
+                .map(|e| (e.id(), e.title()))
+                .collect(),
+        ),
+    }
+}
+
+fn secure_cookies(state: &AppState) -> bool {
+    state.settings.public_scheme.eq_ignore_ascii_case("https")
+}
+
+/// GraphQL (and its WebSocket) take bearer tokens only: a session cookie a browser attaches on
+/// its own must not authorise them, so no cross-site form or socket can act there.
+fn cookie_session_allowed(path: &str) -> bool {
+    !(path == "/graphql" || path.starts_with("/graphql/"))
+}
+
+/// Verifies the bearer token for the scope's audience (401 otherwise), or else the portal's
+/// session cookies (renewed when the access token expired), and runs the request with its
+/// `Ctx`.
 async fn enter(
     state: &AppState,
     scope: Scope,
@@ -245,23 +275,57 @@ async fn enter(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let actor = match bearer(req.headers()) {
-        Some(token) => match state.auth.authenticate(audience, token, state.clock.now()) {
-            Ok(actor) => actor,
-            Err(e) => return e.into_response(),
-        },
-        None => Actor::Anonymous,
-    };
     let request_id = req
         .extensions()
         .get::<RequestId>()
         .cloned()
         .unwrap_or_default();
+    let mut cookies = Vec::new();
+    let actor = match bearer(req.headers()) {
+        Some(token) => match state.auth.authenticate(audience, token, state.clock.now()) {
+            Ok(actor) => actor,
+            Err(e) => return e.into_response(),
+        },
+        None if cookie_session_allowed(req.uri().path()) => {
+            let anonymous = Ctx::new(
+                scope.clone(),
+                Actor::Anonymous,
+                request_id.clone(),
+                state.services(),
+            );
+            let (actor, set) = wspolnota_portal::session::cookie_actor(
+                &state.auth,
+                &anonymous,
+                req.headers(),
+                secure_cookies(state),
+            )
+            .await;
+            cookies = set;
+            actor
+        }
+        None => Actor::Anonymous,
+    };
     let client = client_addr(state, req.headers(), peer);
     req.extensions_mut()
         .insert(Ctx::new(scope, actor, request_id, state.services()));
+    req.extensions_mut()
+        .insert(wspolnota_portal::ClientAddr(client.clone()));
     req.extensions_mut().insert(graphql::ClientAddr(client));
-    next.run(req).await
+    let mut response = next.run(req).await;
+    // A handler that set the session itself (sign-in, sign-out) has the last word.
+    let handler_set_session = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|c| {
+            c.to_str().is_ok_and(|c| {
+                c.starts_with(&format!("{}=", wspolnota_portal::session::ACCESS_COOKIE))
+            })
+        });
+    if !handler_set_session {
+        wspolnota_portal::session::append_cookies(&mut response, cookies);
+    }
+    response
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -481,12 +545,32 @@ async fn oidc_callback(
         return e.into_response();
     }
     let pair = signed_in.tokens;
+    if accepts_html(&headers) {
+        // A browser (the portal's "Zaloguj przez …" button): a session, then the portal.
+        let mut response = Redirect::to("/naleznosci").into_response();
+        let mut cookies = wspolnota_portal::session::session_cookies(&pair, secure_cookies(&state));
+        cookies.extend(wspolnota_portal::session::set_cookie(
+            wspolnota_portal::session::CSRF_COOKIE,
+            &wspolnota_portal::csrf::new_token(),
+            secure_cookies(&state),
+        ));
+        wspolnota_portal::session::append_cookies(&mut response, cookies);
+        return response;
+    }
     Json(serde_json::json!({
         "accessToken": pair.access_token,
         "refreshToken": pair.refresh_token,
         "expiresAt": pair.expires_at,
     }))
     .into_response()
+}
+
+/// A browser navigating (not an API client asking for JSON).
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 /// Tells the tenant's e-services that this account's PESEL was verified, acting as that
