@@ -104,6 +104,10 @@ async function newResidentContext(slug) {
   page.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
   // A script error on a page (e.g. the live status poller) is a bug.
   page.on('pageerror', (err) => state[slug].errors.push(`${page.url()}: ${err.message}`));
+  // For the log: what the server refused or failed (some refusals are expected).
+  page.on('response', (r) => {
+    if (r.status() >= 400) console.log(`# ${slug}: ${r.request().method()} ${r.url()} → ${r.status()}`);
+  });
   return { context, page };
 }
 
@@ -181,7 +185,9 @@ async function keepEvidence(page, slug, step, fn) {
     await page.screenshot({ path: `${stem}.png`, fullPage: true }).catch(() => {});
     const html = await page.content().catch(() => '');
     writeFileSync(`${stem}.html`, html);
-    err.message += `\n(at ${page.url()}; the page is saved as ${stem}.png and .html)`;
+    const note = `\n(at ${page.url()}; the page is saved as ${stem}.png and .html)`;
+    err.message += note;
+    if (typeof err.stack === 'string') err.stack += note;
     throw err;
   }
 }
