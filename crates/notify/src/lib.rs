@@ -8,6 +8,7 @@
 //! - [`engine`]: outbox events planned into messages, delivered with retries.
 //! - [`templates`]: the Polish message templates, versioned.
 
+pub mod account_mail;
 pub mod channel;
 pub mod channels;
 pub mod dunning;

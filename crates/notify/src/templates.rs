@@ -71,6 +71,33 @@ pub const TEMPLATES: &[Template] = &[
         body: "Dzień dobry, tu ((urzad)). Przypominamy, że ((termin)) mija termin płatności \
                kwoty ((kwota)). Dziękujemy.",
     },
+    // Account e-mails: transactional, sent to the address the account was registered with
+    // (no consent needed). ((link)) carries a one-time token: the message is redacted once
+    // sent (see `account_mail`).
+    Template {
+        id: "account_verify_email",
+        version: 1,
+        channel: ChannelKind::Email,
+        subject: "((urzad)): potwierdź swój adres e-mail",
+        body: "Dzień dobry,\n\nw serwisie e-usług ((urzad)) założono konto z tym adresem e-mail. \
+               Aby potwierdzić, że adres należy do Ciebie, otwórz link:\n\n((link))\n\n\
+               Link działa jeden raz i po pewnym czasie wygasa; nowy możesz zamówić po \
+               zalogowaniu.\nJeśli to nie Ty zakładałeś konto, zignoruj tę wiadomość.\n\n\
+               Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n((urzad))",
+    },
+    Template {
+        id: "account_reset_password",
+        version: 1,
+        channel: ChannelKind::Email,
+        subject: "((urzad)): ustaw nowe hasło",
+        body: "Dzień dobry,\n\notrzymaliśmy prośbę o ustawienie nowego hasła do Twojego konta \
+               w serwisie e-usług ((urzad)). Aby ustawić nowe hasło, otwórz link:\n\n((link))\n\n\
+               Link działa jeden raz i wygasa po krótkim czasie; zawsze działa tylko ostatni \
+               wysłany link. Po zmianie hasła wylogujemy Cię ze wszystkich urządzeń.\n\
+               Jeśli to nie Ty prosiłeś o zmianę hasła, zignoruj tę wiadomość — Twoje \
+               obecne hasło pozostaje bez zmian.\n\n\
+               Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n((urzad))",
+    },
 ];
 
 /// The current template of `id` for `channel`.
@@ -200,7 +227,12 @@ mod tests {
 
     #[test]
     fn each_kind_has_an_email_template() {
-        for id in ["payment_posted", "reminder"] {
+        for id in [
+            "payment_posted",
+            "reminder",
+            "account_verify_email",
+            "account_reset_password",
+        ] {
             assert!(find(id, ChannelKind::Email).is_some(), "{id}");
         }
     }

@@ -280,3 +280,241 @@ async fn login_rate_limit_per_address() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(error_code(&body), "");
 }
+
+const REQUEST_RESET: &str = "mutation($email: String!, $url: String!) \
+     { auth { requestPasswordReset(email: $email, resetUrl: $url) } }";
+const RESET: &str = "mutation($token: String!, $password: String!) \
+     { auth { resetPassword(token: $token, newPassword: $password) } }";
+const VERIFY: &str = "mutation($token: String!) { auth { verifyEmail(token: $token) } }";
+
+/// Waits for the first e-mail to `to` whose subject contains `subject`, and returns its text.
+async fn mail_to(app: &TestApp, smtp: &crate::smtp::SmtpServer, to: &str, subject: &str) -> String {
+    use std::time::{Duration, Instant};
+    // The notifications worker runs every 2 s; the deadline only stops a broken run.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let found = smtp
+            .received()
+            .into_iter()
+            .filter(|m| m.rcpt_tos.iter().any(|r| r == to))
+            .map(|m| crate::smtp::parse_eml(&m.path))
+            .find(|p| p["subject"].as_str().is_some_and(|s| s.contains(subject)));
+        if let Some(parsed) = found {
+            return parsed["parts"]
+                .as_array()
+                .map(|parts| parts.iter().filter_map(|x| x["text"].as_str()).collect())
+                .unwrap_or_default();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no e-mail \"{subject}\" to {to} arrived\n{}",
+            app.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The `token` parameter of the link to `page` in a mail's text.
+fn token_in(text: &str, page: &str) -> String {
+    let start = text
+        .find(&format!("{page}?token="))
+        .unwrap_or_else(|| panic!("no link to {page} in:\n{text}"));
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let url = url::Url::parse(&link).unwrap();
+    let token = url
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert_eq!(token.len(), 43, "{link}");
+    token
+}
+
+#[tokio::test]
+async fn forgotten_password_is_reset_through_the_emailed_link() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let app = TestApp::spawn_with(|o| {
+        o.env("SMTP_URL", smtp.url());
+    })
+    .await;
+    let zamosc = host("zamosc");
+    let email = resident("zamosc");
+    let page = "http://zamosc.localhost/nowe-haslo";
+    let session = app.login(&zamosc, &email, PASSWORD).await;
+
+    // An address without an account gets the same answer, and (below) no e-mail.
+    let data = app
+        .gql_ok(
+            &zamosc,
+            REQUEST_RESET,
+            serde_json::json!({ "email": "nikt@zamosc.test", "url": page }),
+            None,
+        )
+        .await;
+    assert_eq!(data["auth"]["requestPasswordReset"], true);
+    // A link to a foreign site is refused before anything is looked up.
+    let err = app
+        .gql_err(
+            &zamosc,
+            REQUEST_RESET,
+            serde_json::json!({ "email": email, "url": "https://evil.example/nowe-haslo" }),
+            None,
+        )
+        .await;
+    assert_eq!(err.code.as_deref(), Some("VALIDATION"), "{:?}", err.body);
+    assert_eq!(err.field.as_deref(), Some("resetUrl"), "{:?}", err.body);
+
+    let data = app
+        .gql_ok(
+            &zamosc,
+            REQUEST_RESET,
+            serde_json::json!({ "email": email, "url": page }),
+            None,
+        )
+        .await;
+    assert_eq!(data["auth"]["requestPasswordReset"], true);
+    let text = mail_to(&app, &smtp, &email, "ustaw nowe hasło").await;
+    assert!(text.contains("Urząd Miasta Zamość"), "{text}");
+    let token = token_in(&text, page);
+    // The worker sends messages in the order they were written: an e-mail for the unknown
+    // address, asked for first, would have arrived before this one.
+    assert!(
+        smtp.received()
+            .iter()
+            .all(|m| m.rcpt_tos.iter().all(|r| r != "nikt@zamosc.test")),
+        "an e-mail went to an address without an account"
+    );
+
+    // The token is for Zamość only.
+    let err = app
+        .gql_err(
+            &host("kurow"),
+            RESET,
+            serde_json::json!({ "token": token, "password": GOOD_PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(err.field.as_deref(), Some("token"), "{:?}", err.body);
+
+    let data = app
+        .gql_ok(
+            &zamosc,
+            RESET,
+            serde_json::json!({ "token": token, "password": GOOD_PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(data["auth"]["resetPassword"], true);
+
+    // The old session and password are gone; the new password signs in.
+    let err = app
+        .try_refresh(&zamosc, &session.refresh)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code.as_deref(),
+        Some("UNAUTHENTICATED"),
+        "{:?}",
+        err.body
+    );
+    let err = app.try_login(&zamosc, &email, PASSWORD).await.unwrap_err();
+    assert_eq!(
+        err.code.as_deref(),
+        Some("UNAUTHENTICATED"),
+        "{:?}",
+        err.body
+    );
+    let tokens = app.login(&zamosc, &email, GOOD_PASSWORD).await;
+    let data = app
+        .gql_ok(
+            &zamosc,
+            "{ me { emailVerified } }",
+            Value::Null,
+            Some(&tokens.access),
+        )
+        .await;
+    assert_eq!(data["me"]["emailVerified"], true);
+
+    // The link works once.
+    let err = app
+        .gql_err(
+            &zamosc,
+            RESET,
+            serde_json::json!({ "token": token, "password": "Inne-Haslo-Calkiem-2028" }),
+            None,
+        )
+        .await;
+    assert_eq!(err.code.as_deref(), Some("VALIDATION"), "{:?}", err.body);
+    assert_eq!(err.field.as_deref(), Some("token"), "{:?}", err.body);
+}
+
+#[tokio::test]
+async fn a_new_account_confirms_its_address_through_the_emailed_link() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let app = TestApp::spawn_with(|o| {
+        o.env("SMTP_URL", smtp.url());
+    })
+    .await;
+    let zamosc = host("zamosc");
+    let email = "anna.kowalska@example.test";
+    let page = "http://zamosc.localhost/weryfikacja";
+    let data = app
+        .gql_ok(
+            &zamosc,
+            "mutation($input: RegisterInput!) { auth { register(input: $input) { id } } }",
+            serde_json::json!({ "input": {
+                "email": email,
+                "password": GOOD_PASSWORD,
+                "displayName": "Anna Kowalska",
+                "verifyUrl": page,
+            } }),
+            None,
+        )
+        .await;
+    assert!(data["auth"]["register"]["id"].is_string(), "{data}");
+    let tokens = app.login(&zamosc, email, GOOD_PASSWORD).await;
+    let me = "{ me { emailVerified } }";
+    let data = app
+        .gql_ok(&zamosc, me, Value::Null, Some(&tokens.access))
+        .await;
+    assert_eq!(data["me"]["emailVerified"], false);
+
+    let text = mail_to(&app, &smtp, email, "potwierdź swój adres").await;
+    let first = token_in(&text, page);
+    // A second link, asked for while signed in; both work until one confirms the address.
+    let data = app
+        .gql_ok(
+            &zamosc,
+            "mutation($url: String!) { auth { resendVerification(verifyUrl: $url) } }",
+            serde_json::json!({ "url": page }),
+            Some(&tokens.access),
+        )
+        .await;
+    assert_eq!(data["auth"]["resendVerification"], true);
+
+    let data = app
+        .gql_ok(&zamosc, VERIFY, serde_json::json!({ "token": first }), None)
+        .await;
+    assert_eq!(data["auth"]["verifyEmail"], true);
+    let data = app
+        .gql_ok(&zamosc, me, Value::Null, Some(&tokens.access))
+        .await;
+    assert_eq!(data["me"]["emailVerified"], true);
+    let err = app
+        .gql_err(&zamosc, VERIFY, serde_json::json!({ "token": first }), None)
+        .await;
+    assert_eq!(err.field.as_deref(), Some("token"), "{:?}", err.body);
+    // Confirmed once is enough: no further link is sent.
+    let err = app
+        .gql_err(
+            &zamosc,
+            "mutation($url: String!) { auth { resendVerification(verifyUrl: $url) } }",
+            serde_json::json!({ "url": page }),
+            Some(&tokens.access),
+        )
+        .await;
+    assert_eq!(err.code.as_deref(), Some("CONFLICT"), "{:?}", err.body);
+}

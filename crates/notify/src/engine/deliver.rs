@@ -286,6 +286,15 @@ pub async fn record(
         )
         .filter(message::Column::Id.eq(id))
         .filter(message::Column::Status.eq(status::SENDING));
+    // An account e-mail's link is a live token: once sent, it does not stay in the database.
+    let update = if result.is_ok() && crate::account_mail::is_account_mail(&m.kind) {
+        update.col_expr(
+            message::Column::Body,
+            Expr::value(crate::account_mail::REDACTED_BODY),
+        )
+    } else {
+        update
+    };
     let update = match result {
         Ok(SendOutcome::Delivered { provider_id }) => update
             .col_expr(message::Column::Status, Expr::value(status::DELIVERED))
