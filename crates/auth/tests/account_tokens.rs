@@ -486,3 +486,25 @@ async fn links_point_only_at_the_tenants_own_hosts() {
         assert_eq!(err.field(), Some("resetUrl"), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn the_migration_reverts_and_applies_again() {
+    use wspolnota_migrations::MigratorTrait;
+    use wspolnota_migrations::platform::Migrator;
+
+    let fx = Fx::new().await;
+    let id = fx.resident().await;
+    let conn = fx.store.platform_conn();
+    Migrator::down(conn, Some(1)).await.unwrap();
+    assert!(account_token::Entity::find().count(conn).await.is_err());
+    Migrator::up(conn, None).await.unwrap();
+    assert_eq!(fx.stored_tokens().await, 0);
+    // The account survived, unverified, and the flows work again.
+    assert!(!fx.auth.me(&fx.signed_in(id)).await.unwrap().email_verified);
+    let token = fx
+        .auth
+        .issue_email_verification(&fx.zamosc(), id)
+        .await
+        .unwrap();
+    fx.auth.verify_email(&fx.zamosc(), &token).await.unwrap();
+}
