@@ -13,6 +13,7 @@ mod notifications;
 mod oidc;
 mod payments;
 mod platform;
+mod portal;
 mod statements;
 mod tenants;
 

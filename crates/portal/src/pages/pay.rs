@@ -108,7 +108,18 @@ pub struct AutoPost {
 /// details.
 async fn next_step(page: &Page, p: &payment::Model) -> AppResult<Response> {
     match Action::of(p) {
-        Some(Action::Redirect { url }) => Ok(see_other(&url)),
+        Some(Action::Redirect { url }) => {
+            // The platform's own pages (the sandbox gateway) keep the browser on the address
+            // it uses now (a custom host, a port).
+            let origin = page.portal.payments.tenant_origin(&page.ctx)?;
+            match url
+                .strip_prefix(&origin)
+                .filter(|rest| rest.starts_with('/'))
+            {
+                Some(path) => Ok(see_other(path)),
+                None => Ok(see_other(&url)),
+            }
+        }
         Some(Action::Form { url, fields }) => {
             let (layout, _) = page.layout("Przejście do płatności", "naleznosci").await?;
             Ok(AutoPost {
@@ -191,6 +202,7 @@ fn payment_id(raw: &str) -> AppResult<Uuid> {
 
 pub async fn result(page: Page, Path(raw): Path<String>) -> Response {
     let result = async {
+        page.ctx.require_account()?;
         let id = payment_id(&raw)?;
         // Only the payer's own payments (or a clerk's view): checked before anything else.
         let details = views::get(&page.ctx, id).await?;
@@ -233,6 +245,7 @@ pub async fn result(page: Page, Path(raw): Path<String>) -> Response {
 /// `{"status": "succeeded", "label": "…", "final": true}` for the result page's script.
 pub async fn status(page: Page, Path(raw): Path<String>) -> Response {
     let result = async {
+        page.ctx.require_account()?;
         let id = payment_id(&raw)?;
         let p = views::get(&page.ctx, id).await?.payment;
         Ok::<_, AppError>(Json(serde_json::json!({

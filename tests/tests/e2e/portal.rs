@@ -1,0 +1,674 @@
+//! The resident portal over real HTTP: signing in by form (CSRF checked, session cookies
+//! HttpOnly and SameSite=Lax, Secure over https), "Moje należności" against the GraphQL
+//! account, a sandbox payment from the portal lowering the balance by exactly its amount,
+//! tenant isolation of sessions and data, and the public page and accessibility statement of
+//! every tenant.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+use wspolnota_e2e::{PASSWORD, SLUGS, StatusCode, TestApp, grosze, host, resident};
+
+const ACCOUNT: &str = "query { finance { account {
+    party { name number }
+    balance { outstanding interest costs overpayment }
+    obligations(status: OPEN) { installments { id status outstanding interest } } } } }";
+
+/// A browser for one host: keeps its cookies, does not follow redirects.
+struct Browser<'a> {
+    app: &'a TestApp,
+    host: String,
+    http: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp, slug: &str) -> Self {
+        Self {
+            app,
+            host: host(slug),
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let mut req = req.header(HOST, &self.host);
+        if !self.cookies.is_empty() {
+            req = req.header(COOKIE, self.cookie_header());
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request to {}: {e}\n{}", self.host, self.app.logs()));
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let set_cookies: Vec<String> = resp
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for c in &set_cookies {
+            let (pair, attrs) = c.split_once(';').unwrap_or((c, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || attrs.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = resp.text().await.unwrap_or_default();
+        Page {
+            status,
+            location,
+            set_cookies,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.http.get(self.app.url(path));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let req = self
+            .http
+            .post(self.app.url(path))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(req).await
+    }
+
+    /// The CSRF token the page's forms carry.
+    fn csrf(page: &Page) -> String {
+        attr_after(&page.body, r#"name="csrf" value=""#)
+            .unwrap_or_else(|| panic!("a form with a csrf field: {}", page.body))
+    }
+
+    /// Signs in through the form; returns the response to the form post.
+    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/logowanie").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        let csrf = Self::csrf(&form);
+        self.post(
+            "/logowanie",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+/// The value of the attribute that starts right after `prefix` (up to the closing quote).
+fn attr_after(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(prefix)? + prefix.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+/// The balance the page shows (id="saldo"), in grosze.
+fn saldo(html: &str) -> i64 {
+    attr_after(html, r#"id="saldo" data-grosze=""#)
+        .unwrap_or_else(|| panic!("a balance with id=saldo: {html}"))
+        .parse()
+        .unwrap()
+}
+
+/// What the GraphQL account says is owed today: principal, interest, costs, less overpayment.
+fn owed(account: &Value) -> i64 {
+    let b = &account["finance"]["account"]["balance"];
+    grosze(&b["outstanding"]) + grosze(&b["interest"]) + grosze(&b["costs"])
+        - grosze(&b["overpayment"])
+}
+
+/// `1 234,50 zł` as the portal writes amounts (non-breaking spaces).
+fn pln(grosze: i64) -> String {
+    let whole = (grosze / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push('\u{a0}');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped},{:02}\u{a0}zł", grosze % 100)
+}
+
+/// Whether the page shows a run of exactly 11 digits (a PESEL), outside ids (UUIDs) and
+/// inline images.
+fn shows_eleven_digits(html: &str) -> bool {
+    html.split('"')
+        .filter(|attr| !attr.starts_with("data:"))
+        .flat_map(|part| part.split(|c: char| !(c.is_ascii_hexdigit() || c == '-')))
+        .filter(|word| uuid::Uuid::parse_str(word).is_err())
+        .flat_map(|word| word.split(|c: char| !c.is_ascii_digit()))
+        .any(|digits| digits.len() == 11)
+}
+
+fn installments(account: &Value) -> Vec<Value> {
+    account["finance"]["account"]["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["installments"].as_array().unwrap().clone())
+        .filter(|i| grosze(&i["outstanding"]) > 0)
+        .collect()
+}
+
+#[tokio::test]
+async fn signing_in_by_form_needs_the_csrf_token_and_sets_a_locked_down_session() {
+    let app = TestApp::spawn().await;
+    let slug = "zamosc";
+    let mut browser = Browser::new(&app, slug);
+
+    // First visit: a CSRF cookie, HttpOnly and SameSite=Lax, and the same token in the form.
+    let form = browser.get("/logowanie").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(r#"<html lang="pl">"#), "{}", form.body);
+    let csrf_cookie = form
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("wsp_csrf="))
+        .unwrap_or_else(|| panic!("a CSRF cookie: {:?}", form.set_cookies));
+    assert!(csrf_cookie.contains("HttpOnly"), "{csrf_cookie}");
+    assert!(csrf_cookie.contains("SameSite=Lax"), "{csrf_cookie}");
+    let csrf = Browser::csrf(&form);
+    assert_eq!(browser.cookies["wsp_csrf"], csrf);
+
+    // No token, or a wrong one: refused before the password is looked at.
+    let email = resident(slug);
+    for fields in [
+        vec![("email", email.as_str()), ("password", PASSWORD)],
+        vec![
+            ("csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+        ],
+    ] {
+        let refused = browser.post("/logowanie", &fields).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert!(
+            !refused.set_cookies.iter().any(|c| c.starts_with("wsp_at=")),
+            "{:?}",
+            refused.set_cookies
+        );
+    }
+    // A form posted from another site is refused even with the right token.
+    let req = browser
+        .http
+        .post(app.url("/logowanie"))
+        .header("origin", "http://evil.example")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={csrf}&email={}&password={PASSWORD}",
+            email.replace('@', "%40")
+        ));
+    let cross_site = browser.send(req).await;
+    assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
+
+    // A wrong password: the form again, with the error announced.
+    let wrong = browser
+        .post(
+            "/logowanie",
+            &[
+                ("csrf", &csrf),
+                ("email", &email),
+                ("password", "nie-to-haslo-123"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains(r#"role="alert""#), "{}", wrong.body);
+    assert!(wrong.body.contains("Nieprawidłowy adres e-mail lub hasło"));
+
+    // The right one: 303 to "Moje należności" with the session in locked-down cookies.
+    let signed_in = browser.sign_in(&email, PASSWORD).await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
+    assert_eq!(signed_in.location.as_deref(), Some("/naleznosci"));
+    for name in ["wsp_at=", "wsp_rt="] {
+        let c = signed_in
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {:?}", signed_in.set_cookies));
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+        // Served over plain http here: Secure would stop the browser sending it back.
+        assert!(!c.contains("Secure"), "{c}");
+    }
+    // Signing in issues a new form token.
+    assert_ne!(browser.cookies["wsp_csrf"], csrf);
+    let page = browser.get("/naleznosci").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Moje należności"));
+
+    // The session cookie does not authorise GraphQL: it stays bearer-only.
+    let req = browser
+        .http
+        .post(app.url("/graphql"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "query": "{ me { email } }" }).to_string());
+    let gql = browser.send(req).await;
+    assert!(!gql.body.contains(&email), "{}", gql.body);
+    assert!(gql.body.contains("UNAUTHENTICATED"), "{}", gql.body);
+
+    // Signing out (a form, so with the token) ends the session.
+    let csrf = Browser::csrf(&page);
+    let out = browser.post("/wyloguj", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(
+        !browser.cookies.contains_key("wsp_at"),
+        "{:?}",
+        out.set_cookies
+    );
+    let after = browser.get("/naleznosci").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(after.location.as_deref(), Some("/logowanie"));
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookies_are_secure() {
+    let app = TestApp::spawn_with(|o| {
+        o.env("WSPOLNOTA_PUBLIC_SCHEME", "https");
+    })
+    .await;
+    let mut browser = Browser::new(&app, "kurow");
+    let signed_in = browser.sign_in(&resident("kurow"), PASSWORD).await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
+    for name in ["wsp_at=", "wsp_rt=", "wsp_csrf="] {
+        let c = signed_in
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {:?}", signed_in.set_cookies));
+        assert!(c.contains("; Secure"), "{c}");
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+    }
+}
+
+#[tokio::test]
+async fn the_obligations_page_shows_every_open_installment_with_its_amounts() {
+    let app = TestApp::spawn().await;
+    let slug = "zamosc";
+    let token = app
+        .login(&host(slug), &resident(slug), PASSWORD)
+        .await
+        .access;
+    let account = app
+        .gql_ok(&host(slug), ACCOUNT, json!({}), Some(&token))
+        .await;
+    let open = installments(&account);
+    assert!(
+        !open.is_empty(),
+        "the demo resident owes something: {account}"
+    );
+
+    let mut browser = Browser::new(&app, slug);
+    browser.sign_in(&resident(slug), PASSWORD).await;
+    let page = browser.get("/naleznosci").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<caption>"), "a captioned table");
+    for inst in &open {
+        let id = inst["id"].as_str().unwrap();
+        assert!(
+            page.body.contains(&format!(
+                r#"<input type="checkbox" id="rata-{id}" name="installment" value="{id}">"#
+            )),
+            "installment {id} has its checkbox: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&format!(r#"<label for="rata-{id}">"#)),
+            "and its label"
+        );
+        let outstanding = grosze(&inst["outstanding"]);
+        let interest = grosze(&inst["interest"]);
+        for amount in [outstanding, interest, outstanding + interest] {
+            assert!(
+                page.body.contains(&pln(amount)),
+                "{} on the page",
+                pln(amount)
+            );
+        }
+    }
+    assert_eq!(saldo(&page.body), owed(&account), "{}", page.body);
+    // The tenant's gateways, and both ways to pay.
+    for needle in [
+        r#"name="gateway" value="sandbox""#,
+        r#"name="gateway" value="transfer""#,
+        r#"name="action" value="pay_selected""#,
+        r#"name="action" value="pay_all_due""#,
+    ] {
+        assert!(page.body.contains(needle), "{needle}");
+    }
+    // No PESEL on any page of the account.
+    for path in ["/naleznosci", "/historia", "/przelew", "/powiadomienia"] {
+        let p = browser.get(path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.body);
+        assert!(
+            !shows_eleven_digits(&p.body),
+            "{path} shows an 11-digit number"
+        );
+    }
+    let history = browser.get("/historia").await;
+    assert_eq!(saldo(&history.body), owed(&account));
+}
+
+#[tokio::test]
+async fn paying_through_the_sandbox_lowers_the_balance_by_exactly_the_amount() {
+    let app = TestApp::spawn().await;
+    let slug = "zamosc";
+    let h = host(slug);
+    let token = app.login(&h, &resident(slug), PASSWORD).await.access;
+    let before = app.gql_ok(&h, ACCOUNT, json!({}), Some(&token)).await;
+    let inst = installments(&before)
+        .into_iter()
+        .find(|i| i["status"] == "OVERDUE")
+        .unwrap_or_else(|| panic!("an overdue demo installment: {before}"));
+    let inst_id = inst["id"].as_str().unwrap().to_owned();
+
+    let mut browser = Browser::new(&app, slug);
+    browser.sign_in(&resident(slug), PASSWORD).await;
+    let page = browser.get("/naleznosci").await;
+    let saldo_before = saldo(&page.body);
+    assert_eq!(saldo_before, owed(&before));
+    let csrf = Browser::csrf(&page);
+
+    // Without the form token the payment is not started.
+    let forged = browser
+        .post(
+            "/platnosci",
+            &[
+                ("installment", &inst_id),
+                ("gateway", "sandbox"),
+                ("action", "pay_selected"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let started = browser
+        .post(
+            "/platnosci",
+            &[
+                ("csrf", &csrf),
+                ("idempotency", "portal-e2e-1"),
+                ("installment", &inst_id),
+                ("gateway", "sandbox"),
+                ("action", "pay_selected"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let location = started.location.unwrap();
+    let at = location
+        .find("/payments/sandbox/")
+        .unwrap_or_else(|| panic!("a sandbox redirect: {location}"));
+    let sandbox_path = location[at..].to_owned();
+    let payment_id = sandbox_path
+        .trim_start_matches("/payments/sandbox/")
+        .to_owned();
+
+    let sandbox = browser.get(&sandbox_path).await;
+    assert_eq!(sandbox.status, StatusCode::OK, "{}", sandbox.body);
+    let decided = browser
+        .post(&sandbox_path, &[("decision", "approve")])
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+
+    // The status the result page's script polls, until the notification is processed.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status = browser
+            .get(&format!("/platnosci/{payment_id}/status"))
+            .await;
+        assert_eq!(status.status, StatusCode::OK, "{}", status.body);
+        let body: Value = serde_json::from_str(&status.body).unwrap();
+        if body["status"] == "succeeded" {
+            assert_eq!(body["final"], true);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "payment {payment_id} did not succeed: {body}\n{}",
+            app.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let paid = app
+        .gql_ok(
+            &h,
+            "query($id: ID!) { payments { payment(id: $id) { amount status } } }",
+            json!({ "id": payment_id }),
+            Some(&token),
+        )
+        .await;
+    let amount = grosze(&paid["payments"]["payment"]["amount"]);
+    assert_eq!(
+        amount,
+        grosze(&inst["outstanding"]) + grosze(&inst["interest"]),
+        "{paid}"
+    );
+
+    let result = browser.get(&format!("/platnosci/{payment_id}")).await;
+    assert_eq!(result.status, StatusCode::OK, "{}", result.body);
+    assert!(
+        result
+            .body
+            .contains(r#"id="status-platnosci" role="status" aria-live="polite""#),
+        "{}",
+        result.body
+    );
+    assert!(result.body.contains("Płatność przyjęta"), "{}", result.body);
+    assert!(
+        result
+            .body
+            .contains(&format!(r#"href="/payments/{payment_id}/receipt""#))
+    );
+    assert_eq!(
+        saldo(&result.body),
+        saldo_before - amount,
+        "{}",
+        result.body
+    );
+    let after = app.gql_ok(&h, ACCOUNT, json!({}), Some(&token)).await;
+    assert_eq!(owed(&after), saldo_before - amount);
+
+    // The receipt opens with the session cookie.
+    let receipt = browser
+        .get(&format!("/payments/{payment_id}/receipt"))
+        .await;
+    assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.body);
+    assert!(receipt.body.contains("Potwierdzenie"), "{}", receipt.body);
+}
+
+#[tokio::test]
+async fn a_session_of_one_tenant_is_useless_on_another_and_data_never_crosses() {
+    let app = TestApp::spawn().await;
+    let zamosc_token = app
+        .login(&host("zamosc"), &resident("zamosc"), PASSWORD)
+        .await
+        .access;
+    let zamosc = app
+        .gql_ok(&host("zamosc"), ACCOUNT, json!({}), Some(&zamosc_token))
+        .await;
+    let zamosc_party = zamosc["finance"]["account"]["party"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let zamosc_ids: Vec<String> = installments(&zamosc)
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    let mut z = Browser::new(&app, "zamosc");
+    z.sign_in(&resident("zamosc"), PASSWORD).await;
+    assert_eq!(z.get("/naleznosci").await.status, StatusCode::OK);
+
+    // zamosc's cookies presented on kurow's host: not signed in there.
+    let mut stolen = Browser::new(&app, "kurow");
+    stolen.cookies = z.cookies.clone();
+    let page = stolen.get("/naleznosci").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/logowanie"));
+    let status = stolen
+        .get(&format!("/platnosci/{}/status", uuid::Uuid::new_v4()))
+        .await;
+    assert_eq!(status.status, StatusCode::UNAUTHORIZED);
+
+    // kurow's resident sees kurow's party only.
+    let mut k = Browser::new(&app, "kurow");
+    k.sign_in(&resident("kurow"), PASSWORD).await;
+    for path in [
+        "/",
+        "/naleznosci",
+        "/historia",
+        "/przelew",
+        "/powiadomienia",
+        "/powiaz",
+    ] {
+        let p = k.get(path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.body);
+        assert!(
+            !p.body.contains(&zamosc_party),
+            "{path} shows {zamosc_party}"
+        );
+        assert!(!p.body.contains("Zamość"), "{path} mentions Zamość");
+        for id in &zamosc_ids {
+            assert!(
+                !p.body.contains(id.as_str()),
+                "{path} shows zamosc's installment"
+            );
+        }
+    }
+    // Nor can kurow's resident pay or act for a zamosc installment or party.
+    let page = k.get("/naleznosci").await;
+    let csrf = Browser::csrf(&page);
+    let refused = k
+        .post(
+            "/platnosci",
+            &[
+                ("csrf", &csrf),
+                ("installment", &zamosc_ids[0]),
+                ("gateway", "sandbox"),
+                ("action", "pay_selected"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(r#"role="alert""#));
+}
+
+#[tokio::test]
+async fn every_tenant_has_a_public_page_and_an_accessibility_statement() {
+    let app = TestApp::spawn().await;
+    for slug in SLUGS {
+        let mut b = Browser::new(&app, slug);
+        let config: toml::Table = toml::from_str(
+            &std::fs::read_to_string(
+                wspolnota_e2e::repo_root().join(format!("tenants/{slug}.toml")),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let name = config["name"].as_str().unwrap();
+
+        let home = b.get("/").await;
+        assert_eq!(home.status, StatusCode::OK, "{slug}: {}", home.body);
+        for needle in [
+            r#"<html lang="pl">"#,
+            "<header",
+            "<nav",
+            "<main",
+            "<footer",
+            name,
+            &format!(r#"alt="Herb: {name}"#),
+            r#"href="/deklaracja-dostepnosci""#,
+            "Podatki i opłaty lokalne",
+            "Kontakt",
+        ] {
+            assert!(
+                home.body.contains(needle),
+                "{slug}: `{needle}` on the home page"
+            );
+        }
+        assert!(
+            !home.body.contains(r#"href="/naleznosci""#),
+            "{slug}: signed out"
+        );
+
+        let statement = b.get("/deklaracja-dostepnosci").await;
+        assert_eq!(statement.status, StatusCode::OK, "{slug}");
+        for needle in [
+            "Deklaracja dostępności",
+            &format!(r#"<span id="a11y-podmiot">{name}</span>"#),
+            r#"id="a11y-data-publikacja">2026-11-27<"#,
+            r#"id="a11y-data-aktualizacja""#,
+            r#"id="a11y-status""#,
+            "Treści niedostępne",
+            "Przygotowanie deklaracji dostępności",
+            "Informacje zwrotne i dane kontaktowe",
+            &format!("dostepnosc@{slug}.test"),
+            "Procedura wnioskowo-skargowa",
+            "Dostępność architektoniczna",
+        ] {
+            assert!(
+                statement.body.contains(needle),
+                "{slug}: `{needle}` in the statement"
+            );
+        }
+
+        let herb = b.get("/herb.svg").await;
+        assert_eq!(herb.status, StatusCode::OK);
+        assert!(herb.body.starts_with("<svg"), "{slug}");
+
+        // Signed in, the home page links to the resident's obligations.
+        b.sign_in(&resident(slug), PASSWORD).await;
+        let home = b.get("/").await;
+        assert!(home.body.contains(r#"href="/naleznosci""#), "{slug}");
+    }
+}
