@@ -212,7 +212,9 @@ async fn statements_import(
         "camt053" => FormatHint::Camt053,
         other => anyhow::bail!("--format: `{other}` is not one of auto, mt940, camt053"),
     };
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    // Streamed: the import reads the file as it goes, whatever its size.
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let ctx = wspolnota_core::Ctx::system(tenant, state.services());
     let summary = wspolnota_statements::service::import::import(
         &state.statements,
@@ -222,7 +224,7 @@ async fn statements_import(
                 || file.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             ),
-            bytes,
+            reader: Box::new(reader),
             format,
             bank_account,
         },

@@ -437,29 +437,26 @@ impl StatementsMutation {
         ctx.require_clerk(ClerkScope::Finance).map_err(ext)?;
         let upload = file.value(gql)?;
         let file_name = upload.filename.clone();
-        let mut bytes = Vec::new();
-        upload
-            .into_read()
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| {
-                ext(AppError::validation(
-                    "file",
-                    format!("cannot read the upload: {e}"),
-                ))
-            })?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
+        let size = upload.size().map_err(|e| {
+            ext(AppError::validation(
+                "file",
+                format!("cannot read the upload: {e}"),
+            ))
+        })?;
+        if size > MAX_FILE_BYTES {
             return Err(ext(AppError::validation(
                 "file",
                 format!("{file_name}: larger than {} MiB", MAX_FILE_BYTES >> 20),
             )));
         }
+        // Read from the upload's file as the import goes, never held whole.
+        let reader = Box::new(upload.into_read().take(MAX_FILE_BYTES));
         let summary = importer::import(
             svc(gql)?,
             ctx,
             ImportInput {
                 file_name,
-                bytes,
+                reader,
                 format: match format {
                     StatementFormat::Mt940 => FormatHint::Mt940,
                     StatementFormat::Camt053 => FormatHint::Camt053,

@@ -44,12 +44,7 @@ fn mt940(titles: &[(&str, i64)], bad_amount_at: Option<usize>) -> Vec<u8> {
 }
 
 fn input(bytes: Vec<u8>) -> ImportInput {
-    ImportInput {
-        file_name: "wyciag.sta".into(),
-        bytes,
-        format: FormatHint::Mt940,
-        bank_account: None,
-    }
+    ImportInput::from_bytes("wyciag.sta", bytes, FormatHint::Mt940, None)
 }
 
 async fn outbox_count(f: &Fixture) -> i64 {

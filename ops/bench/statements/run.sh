@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Statements benchmark: a generated MT940 statement (mBank CompanyNet, one credit per line paying
-# a party's property tax through its virtual account, 1 % to unknown accounts) parsed, and
-# imported — matched and posted — by the statements e-service on SQLite and PostgreSQL, next to
-# PostgreSQL's COPY (SQLite: a prepared multi-row INSERT in one transaction) of the same rows
-# into a plain table in the same run. Each phase runs in a process of its own, so its peak RSS
-# (VmHWM) is its own.
+# a party's property tax through its virtual account, 1 % to unknown accounts) parsed, matched
+# (parse + match, no writes), and imported — matched and posted — by the statements e-service on
+# SQLite and PostgreSQL, next to PostgreSQL's COPY (SQLite: a prepared multi-row INSERT in one
+# transaction) of the same rows into a plain table in the same run; "post" = import − match
+# seconds. Files are streamed (never read whole). Each phase runs in a process of its own, so
+# its peak RSS (VmHWM) is its own.
 #
 #   ops/bench/statements/run.sh                                       # N = 1,000,000, sizes N/10,N
 #   BENCH_ST_SIZES=10000,100000,1000000 BENCH_ST_IMPORT_MAX=100000 ops/bench/statements/run.sh

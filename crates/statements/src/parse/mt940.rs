@@ -1,11 +1,11 @@
 //! MT940 / MT942 as Polish banks send them (see the dialect notes in [`super`]).
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use chrono::{Datelike, NaiveDate};
 use wspolnota_core::Money;
 
+use super::source::Lines;
 use super::{
     Balance, Direction, Event, Format, ParseError, StatementEnd, StatementHeader, StatementLine,
     check_balance, fallback_dedupe_key, non_empty, normalise_account, parse_amount,
@@ -100,8 +100,7 @@ struct Stmt {
 /// The MT940 event iterator.
 pub(crate) struct Mt940Events<'a> {
     file: String,
-    text: Cow<'a, str>,
-    pos: usize,
+    lines: Lines<'a>,
     next_line_no: u32,
     pending: Option<Item>,
     stmt: Option<Stmt>,
@@ -110,11 +109,10 @@ pub(crate) struct Mt940Events<'a> {
 }
 
 impl<'a> Mt940Events<'a> {
-    pub(crate) fn new(file: &str, text: Cow<'a, str>) -> Self {
+    pub(crate) fn new(file: &str, lines: Lines<'a>) -> Self {
         Self {
             file: file.to_owned(),
-            text,
-            pos: 0,
+            lines,
             next_line_no: 1,
             pending: None,
             stmt: None,
@@ -128,23 +126,13 @@ impl<'a> Mt940Events<'a> {
     }
 
     /// The next physical line without consuming it.
-    fn peek_line(&self) -> Option<&str> {
-        let rest = self.text.get(self.pos..)?;
-        if rest.is_empty() {
-            return None;
-        }
-        Some(match rest.find('\n') {
-            Some(end) => rest.get(..end).unwrap_or(""),
-            None => rest,
-        })
+    fn peek_line(&mut self) -> Result<Option<&str>, ParseError> {
+        self.lines.fill(self.next_line_no)?;
+        Ok(self.lines.current())
     }
 
     fn consume_line(&mut self) {
-        let rest = self.text.get(self.pos..).unwrap_or("");
-        self.pos += match rest.find('\n') {
-            Some(end) => end + 1,
-            None => rest.len(),
-        };
+        self.lines.consume();
         self.next_line_no = self.next_line_no.saturating_add(1);
     }
 
@@ -152,7 +140,8 @@ impl<'a> Mt940Events<'a> {
     fn read_item(&mut self) -> Result<Option<Item>, ParseError> {
         loop {
             let line_no = self.next_line_no;
-            let Some(line) = self.peek_line() else {
+            self.lines.fill(line_no)?;
+            let Some(line) = self.lines.current() else {
                 return Ok(None);
             };
             let (tag, content, raw) = match classify(line) {
@@ -188,7 +177,7 @@ impl<'a> Mt940Events<'a> {
                 lines: vec![content],
                 raw: vec![raw],
             };
-            while let Some(next) = self.peek_line() {
+            while let Some(next) = self.peek_line()? {
                 let text = match classify(next) {
                     LineKind::Text(t) => t.to_owned(),
                     LineKind::Tag(t, _) if field.tag == "86" && !is_known(t) => {

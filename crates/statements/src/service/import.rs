@@ -1,13 +1,24 @@
-//! Importing a statement file. The file is parsed as a stream of events (flat memory however
-//! long it is) and everything it causes — the import's record, each statement and line, each
-//! posting and its "payment posted" message — happens in ONE transaction: a parse error on
-//! line 900,000, a refused account or a killed process leaves nothing behind, and the same
-//! file imported again is then imported whole.
+//! Importing a statement file. The file is read and parsed as a stream of events, and its
+//! lines are processed in chunks (`Statements::chunk_lines`, 2,000 by default): memory stays
+//! flat however long the file is, and each chunk costs a few multi-row statements instead of
+//! a few dozen per line. Everything the file causes — the import's record, each statement and
+//! line, each posting and its "payment posted" message — happens in ONE transaction: a parse
+//! error on line 900,000, a refused account or a killed process leaves nothing behind, and
+//! the same file imported again is then imported whole.
 //!
 //! Each line is first claimed by its bank dedupe key for the statement's account
-//! (`st_seen`); a line claimed before — a repeated file, or a day's MT940 overlapping the
-//! MT942 intraday reports — is counted as a duplicate and posts nothing. The dedupe key per
-//! bank is documented in `crate::parse`.
+//! (`st_seen`); a line claimed before — a repeated file, a line repeated within the file, or a
+//! day's MT940 overlapping the MT942 intraday reports — is counted as a duplicate and posts
+//! nothing. The dedupe key per bank is documented in `crate::parse`.
+//!
+//! A chunk is processed as its lines were one by one: claims in file order (the first of two
+//! equal keys wins), matching in file order (a payout matched once is not matched again),
+//! and the credits posted by `wspolnota_finance::service::bulk::record_many`, which allocates
+//! each against what the credits before it left open.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read};
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, OnConflict, Query};
@@ -16,23 +27,52 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use wspolnota_core::{AppError, AppResult, Ctx, Money, TenantDb, TenantTx, audit};
+use wspolnota_finance::config::FeesConfig;
 use wspolnota_finance::ledger::{self, Entry, Line};
-use wspolnota_finance::service::payments::{Channel, NewPayment, record_in};
+use wspolnota_finance::service::bulk::{self, Rows};
+use wspolnota_finance::service::payments::{Channel, NewPayment};
 use wspolnota_payments::entity::payout;
 use wspolnota_payments::service::payouts;
 
-use super::matching::{Match, match_credit};
+use super::matching::{Credit, Lookups, Match};
 use super::{Statements, account_digits, grosze, require_clerk_or_system};
 use crate::entity::{import, line, statement};
 use crate::parse::{self, Direction, Event, FormatHint, ParseOptions, StatementLine};
 
-#[derive(Debug, Clone)]
+/// What to import: a file's name and its bytes, read as the import goes.
 pub struct ImportInput {
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    pub reader: Box<dyn Read + Send>,
     pub format: FormatHint,
     /// The municipality's account the file is for; taken from the statement when omitted.
     pub bank_account: Option<String>,
+}
+
+impl ImportInput {
+    /// A file already in memory (tests, small uploads).
+    pub fn from_bytes(
+        file_name: impl Into<String>,
+        bytes: Vec<u8>,
+        format: FormatHint,
+        bank_account: Option<String>,
+    ) -> Self {
+        Self {
+            file_name: file_name.into(),
+            reader: Box::new(std::io::Cursor::new(bytes)),
+            format,
+            bank_account,
+        }
+    }
+}
+
+impl std::fmt::Debug for ImportInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportInput")
+            .field("file_name", &self.file_name)
+            .field("format", &self.format)
+            .field("bank_account", &self.bank_account)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What an import did, as the GraphQL mutation and the CLI report it.
@@ -55,10 +95,46 @@ pub struct ImportSummary {
     pub total: Money,
 }
 
+/// Bytes read from the file at a time.
+const READ_BUFFER: usize = 256 << 10;
+
+/// Hashes the bytes as they are read (the import's `sha256`).
+struct Hashing {
+    inner: Box<dyn Read + Send>,
+    hasher: Arc<Mutex<Sha256>>,
+}
+
+impl Read for Hashing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(read) = buf.get(..n) {
+            self.hasher
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .update(read);
+        }
+        Ok(n)
+    }
+}
+
 pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResult<ImportSummary> {
     require_clerk_or_system(ctx)?;
     let file_name = input.file_name.trim().to_owned();
-    if input.bytes.is_empty() {
+    let hasher = Arc::new(Mutex::new(Sha256::new()));
+    let mut reader = BufReader::with_capacity(
+        READ_BUFFER,
+        Hashing {
+            inner: input.reader,
+            hasher: hasher.clone(),
+        },
+    );
+    let empty = reader
+        .fill_buf()
+        .map_err(|e| {
+            AppError::validation("file", format!("{file_name}: cannot read the file: {e}"))
+        })?
+        .is_empty();
+    if empty {
         return Err(AppError::validation(
             "file",
             format!("{file_name}: the file is empty"),
@@ -68,7 +144,7 @@ pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResul
         format: input.format,
         encoding: None,
     };
-    let events = parse::events(&file_name, &input.bytes, &options).map_err(parse_error)?;
+    let events = parse::stream(&file_name, Box::new(reader), &options).map_err(parse_error)?;
     let own_accounts: Vec<String> = ctx
         .tenant()?
         .config()
@@ -86,6 +162,7 @@ pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResul
         ));
     }
 
+    let fees = svc.finance.fees_shared(ctx)?;
     let tx = TenantDb::begin(ctx).await?;
     let import_id = Uuid::new_v4();
     let mut run = Run {
@@ -100,17 +177,20 @@ pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResul
         payouts: payouts::unsettled(&*tx).await?,
         statement: None,
         today: ctx.clock().now().date_naive(),
-        settlement_number: svc
-            .finance
-            .fees(ctx)?
+        settlement_number: fees
             .virtual_accounts
-            .map(|va| va.settlement_number),
+            .as_ref()
+            .map(|va| va.settlement_number.clone()),
+        fees,
+        file_name: file_name.clone(),
+        pending: Vec::new(),
+        chunk: svc.chunk_lines(),
     };
     // The import row first: lines refer to it.
     import::ActiveModel {
         id: Set(import_id),
         file_name: Set(file_name.chars().take(300).collect()),
-        sha256: Set(hex(&Sha256::digest(&input.bytes))),
+        sha256: Set(String::new()),
         format: Set(String::new()),
         statements: Set(0),
         lines: Set(0),
@@ -173,9 +253,9 @@ pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResul
                 .insert(&*tx)
                 .await?;
                 run.summary.statements += 1;
-                run.statement = Some((id, account));
+                run.statement = Some((id, Arc::from(account.as_str())));
             }
-            Event::Line(l) => run.line(&file_name, l).await?,
+            Event::Line(l) => run.push(l).await?,
             Event::End(end) => {
                 if let (Some((id, _)), Some(closing)) = (&run.statement, end.closing) {
                     statement::ActiveModel {
@@ -190,6 +270,7 @@ pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResul
             }
         }
     }
+    run.flush().await?;
     if run.summary.statements == 0 {
         return Err(AppError::validation(
             "file",
@@ -197,8 +278,14 @@ pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResul
         ));
     }
     let summary = run.summary.clone();
+    let sha256 = hex(&hasher
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .finalize());
     import::ActiveModel {
         id: Set(import_id),
+        sha256: Set(sha256),
         format: Set(match format {
             Some(parse::Format::Camt053) => "camt053".to_owned(),
             _ => "mt940".to_owned(),
@@ -239,6 +326,13 @@ fn parse_error(e: parse::ParseError) -> AppError {
     AppError::validation("file", e.to_string())
 }
 
+/// A line read and not yet processed, with its statement.
+struct Pending {
+    line: StatementLine,
+    statement_id: Uuid,
+    account: Arc<str>,
+}
+
 /// One import in progress.
 struct Run<'a> {
     svc: &'a Statements,
@@ -248,175 +342,225 @@ struct Run<'a> {
     summary: ImportSummary,
     payouts: Vec<payout::Model>,
     /// The current statement and its account.
-    statement: Option<(Uuid, String)>,
+    statement: Option<(Uuid, Arc<str>)>,
     today: NaiveDate,
     /// The bank settlement number of the tenant's virtual accounts.
     settlement_number: Option<String>,
+    fees: Arc<FeesConfig>,
+    file_name: String,
+    pending: Vec<Pending>,
+    chunk: usize,
+}
+
+/// What became of a claimed credit, before its posting is known.
+enum Outcome {
+    Party(usize),
+    Unmatched(usize),
+    Done,
 }
 
 impl Run<'_> {
-    async fn line(&mut self, file_name: &str, l: StatementLine) -> AppResult<()> {
+    async fn push(&mut self, line: StatementLine) -> AppResult<()> {
         let Some((statement_id, account)) = self.statement.clone() else {
             return Err(AppError::validation(
                 "file",
                 format!(
-                    "{file_name}:{}: a transaction outside any statement",
-                    l.line_no
+                    "{}:{}: a transaction outside any statement",
+                    self.file_name, line.line_no
                 ),
             ));
         };
-        let id = Uuid::new_v4();
-        if !self.claim(&account, &l.dedupe_key, id).await? {
-            self.summary.duplicates += 1;
+        self.pending.push(Pending {
+            line,
+            statement_id,
+            account,
+        });
+        if self.pending.len() >= self.chunk {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Claims, matches, posts and records the pending lines.
+    async fn flush(&mut self) -> AppResult<()> {
+        let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
             return Ok(());
         }
-        self.summary.lines += 1;
-        let amount = l.amount;
-        let mut row = line::ActiveModel {
-            id: Set(id),
-            import_id: Set(self.import_id),
-            statement_id: Set(statement_id),
-            position: Set(i32::try_from(l.index).unwrap_or(i32::MAX)),
-            source_line: Set(i32::try_from(l.line_no).unwrap_or(i32::MAX)),
-            value_date: Set(l.value_date),
-            booking_date: Set(l.booking_date),
-            payer_date: Set(l.payer_debit_date),
-            direction: Set(match l.direction {
-                Direction::Credit => "credit",
-                Direction::Debit => "debit",
+        let ids: Vec<Uuid> = pending.iter().map(|_| Uuid::new_v4()).collect();
+        let claimed = self.claim(&pending, &ids).await?;
+        let mut rows = Vec::with_capacity(pending.len());
+        let mut credits: Vec<(usize, &Pending, Uuid)> = Vec::new();
+        for ((p, id), new) in pending.iter().zip(&ids).zip(claimed) {
+            if !new {
+                self.summary.duplicates += 1;
+                continue;
             }
-            .to_owned()),
-            amount: Set(grosze(amount)?),
-            title: Set(l.title.chars().take(1000).collect()),
-            counterparty_name: Set(l
-                .counterparty_name
-                .as_ref()
-                .map(|n| n.chars().take(300).collect())),
-            counterparty_account: Set(l
-                .counterparty_account
-                .as_ref()
-                .map(|a| a.chars().take(40).collect())),
-            credited_account: Set(l
-                .credited_account
-                .as_ref()
-                .map(|a| a.chars().take(40).collect())),
-            transaction_id: Set(l
-                .transaction_id
-                .as_ref()
-                .map(|t| t.chars().take(100).collect())),
-            dedupe_key: Set(l.dedupe_key.chars().take(200).collect()),
-            status: Set("debit".to_owned()),
-            matched_by: Set(None),
-            party_id: Set(None),
-            payment_id: Set(None),
-            entry_id: Set(None),
-            note: Set(None),
-        };
-        // Debits (and a bank's reversal of a credit) are not payments to the municipality: they
-        // are recorded for the reconciliation and left to the expenditure side of the books.
-        if l.direction == Direction::Debit || l.reversal {
-            if l.reversal {
-                row.status = Set("unmatched".to_owned());
-                row.note = Set(Some("reversal booked by the bank".to_owned()));
+            self.summary.lines += 1;
+            let l = &p.line;
+            let mut row = line_row(self.import_id, p, *id)?;
+            // Debits (and a bank's reversal of a credit) are not payments to the municipality:
+            // they are recorded for the reconciliation and left to the expenditure side of the
+            // books.
+            if l.direction == Direction::Debit || l.reversal {
+                if l.reversal {
+                    row.status = Set("unmatched".to_owned());
+                    row.note = Set(Some("reversal booked by the bank".to_owned()));
+                }
+                self.summary.debits += 1;
+            } else {
+                self.summary.total += l.amount;
+                credits.push((rows.len(), p, *id));
             }
-            row.insert(&**self.tx).await?;
-            self.summary.debits += 1;
-            return Ok(());
+            rows.push(row);
         }
-        self.summary.total += amount;
-        // Tax is paid on the day the payer's account was debited (art. 60 OP), when known.
-        let paid_on = l.payer_debit_date.unwrap_or(l.value_date).min(self.today);
-        let found = match_credit(
+        let lookups = Lookups::load(
             &self.svc.finance,
             &**self.tx,
             self.settlement_number.as_deref(),
-            l.credited_account.as_deref(),
-            &l.title,
-            &self.payouts,
+            &credits
+                .iter()
+                .map(|(_, p, _)| Credit {
+                    credited: p.line.credited_account.as_deref(),
+                    title: &p.line.title,
+                })
+                .collect::<Vec<_>>(),
         )
         .await?;
-        match found {
-            Match::Party { party_id, kind, by } => {
-                let recorded = record_in(
-                    &self.svc.finance,
-                    self.ctx,
-                    &**self.tx,
-                    NewPayment {
+        let mut payments = Vec::new();
+        let mut entries = Vec::new();
+        let mut outcomes = Vec::with_capacity(credits.len());
+        for (at, p, id) in &credits {
+            let l = &p.line;
+            // Tax is paid on the day the payer's account was debited (art. 60 OP), when known.
+            let paid_on = l.payer_debit_date.unwrap_or(l.value_date).min(self.today);
+            let credit = Credit {
+                credited: l.credited_account.as_deref(),
+                title: &l.title,
+            };
+            let row = rows.get_mut(*at).ok_or_else(lost)?;
+            match lookups.match_credit(self.settlement_number.as_deref(), credit, &self.payouts) {
+                Match::Party { party_id, kind, by } => {
+                    row.status = Set("posted".to_owned());
+                    row.matched_by = Set(Some(by.to_owned()));
+                    row.party_id = Set(Some(party_id));
+                    payments.push(NewPayment {
                         party_id,
-                        amount,
+                        amount: l.amount,
                         paid_on,
                         title: l.title.chars().take(200).collect(),
                         installment_ids: Vec::new(),
                         indicated_kind: kind,
                         channel: Channel::Bank,
-                        idempotency_key: format!("statement:{account}:{}", l.dedupe_key),
-                    },
-                )
-                .await?;
-                row.status = Set("posted".to_owned());
-                row.matched_by = Set(Some(by.to_owned()));
-                row.party_id = Set(Some(party_id));
-                row.payment_id = Set(Some(recorded.payment.id));
-                row.entry_id = Set(Some(recorded.payment.entry_id));
-                self.summary.matched += 1;
-            }
-            Match::Payout(p) => {
-                let (entry, note) = self.settle_payout(&p, &l, id, paid_on).await?;
-                row.status = Set("payout".to_owned());
-                row.matched_by = Set(Some("payout".to_owned()));
-                row.entry_id = Set(Some(entry));
-                row.note = Set(note);
-                self.payouts.retain(|other| other.id != p.id);
-                self.summary.matched += 1;
-            }
-            Match::Unmatched => {
-                let fees = self.svc.finance.fees(self.ctx)?;
-                let posted = ledger::post(
-                    &**self.tx,
-                    self.ctx,
-                    Entry {
-                        key: format!("statement-unmatched:{account}:{}", l.dedupe_key),
+                        idempotency_key: format!("statement:{}:{}", p.account, l.dedupe_key),
+                    });
+                    outcomes.push(Outcome::Party(*at));
+                    self.summary.matched += 1;
+                }
+                Match::Payout(payout) => {
+                    let (entry, note) = self.settle_payout(&payout, l, *id, paid_on).await?;
+                    row.status = Set("payout".to_owned());
+                    row.matched_by = Set(Some("payout".to_owned()));
+                    row.entry_id = Set(Some(entry));
+                    row.note = Set(note);
+                    self.payouts.retain(|other| other.id != payout.id);
+                    outcomes.push(Outcome::Done);
+                    self.summary.matched += 1;
+                }
+                Match::Unmatched => {
+                    row.status = Set("unmatched".to_owned());
+                    entries.push(Entry {
+                        key: format!("statement-unmatched:{}:{}", p.account, l.dedupe_key),
                         date: paid_on,
                         description: format!(
                             "Wpłata nierozpoznana: {}",
                             l.title.chars().take(150).collect::<String>()
                         ),
                         lines: vec![
-                            Line::debit(&fees.posting.bank, None, None, amount),
-                            Line::credit(&fees.posting.unidentified, None, None, amount),
+                            Line::debit(&self.fees.posting.bank, None, None, l.amount),
+                            Line::credit(&self.fees.posting.unidentified, None, None, l.amount),
                         ],
                         reverses: None,
-                    },
-                )
-                .await?;
-                row.status = Set("unmatched".to_owned());
-                row.entry_id = Set(Some(posted.id()));
-                self.summary.unmatched += 1;
+                    });
+                    outcomes.push(Outcome::Unmatched(*at));
+                    self.summary.unmatched += 1;
+                }
             }
         }
-        row.insert(&**self.tx).await?;
-        Ok(())
+        let mut recorded = bulk::record_many(
+            &self.svc.finance,
+            self.ctx,
+            &**self.tx,
+            payments,
+            Rows::Built,
+        )
+        .await?
+        .into_iter();
+        let mut posted = bulk::post_entries(&**self.tx, self.ctx, entries)
+            .await?
+            .into_iter();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Party(at) => {
+                    let r = recorded.next().ok_or_else(lost)?;
+                    let row = rows.get_mut(at).ok_or_else(lost)?;
+                    row.payment_id = Set(Some(r.payment.id));
+                    row.entry_id = Set(Some(r.payment.entry_id));
+                }
+                Outcome::Unmatched(at) => {
+                    let entry = posted.next().ok_or_else(lost)?;
+                    rows.get_mut(at).ok_or_else(lost)?.entry_id = Set(Some(entry));
+                }
+                Outcome::Done => {}
+            }
+        }
+        bulk::insert_all::<line::Entity, _>(&**self.tx, rows, 24).await
     }
 
-    /// Claims the line's dedupe key for the account; false when it was imported before.
-    async fn claim(&self, account: &str, key: &str, line_id: Uuid) -> AppResult<bool> {
-        let mut insert = Query::insert();
-        insert
-            .into_table(Alias::new("st_seen"))
-            .columns(["account", "dedupe_key", "line_id"].map(Alias::new))
-            .values([
-                account.into(),
-                key.chars().take(200).collect::<String>().into(),
-                line_id.into(),
-            ])
-            .map_err(AppError::internal)?
-            .on_conflict(
-                OnConflict::columns([Alias::new("account"), Alias::new("dedupe_key")])
-                    .do_nothing()
-                    .to_owned(),
-            );
-        let done = self.tx.execute(&insert).await?;
-        Ok(done.rows_affected() == 1)
+    /// Claims the lines' dedupe keys for their accounts, in order: `true` for a line claimed
+    /// now, `false` for one imported before or repeated earlier in the chunk.
+    async fn claim(&self, pending: &[Pending], ids: &[Uuid]) -> AppResult<Vec<bool>> {
+        let keys: Vec<String> = pending
+            .iter()
+            .map(|p| p.line.dedupe_key.chars().take(200).collect())
+            .collect();
+        let mut first = HashSet::with_capacity(pending.len());
+        let fresh: Vec<bool> = pending
+            .iter()
+            .zip(&keys)
+            .map(|(p, key)| first.insert((p.account.clone(), key.as_str())))
+            .collect();
+        let mut claimed: HashSet<Uuid> = HashSet::with_capacity(pending.len());
+        let rows: Vec<(&Pending, &String, &Uuid)> = pending
+            .iter()
+            .zip(&keys)
+            .zip(ids)
+            .zip(&fresh)
+            .filter(|(_, fresh)| **fresh)
+            .map(|(((p, k), id), _)| (p, k, id))
+            .collect();
+        for part in rows.chunks(CLAIMS_PER_STATEMENT) {
+            let mut insert = Query::insert();
+            insert
+                .into_table(Alias::new("st_seen"))
+                .columns(["account", "dedupe_key", "line_id"].map(Alias::new));
+            for (p, key, id) in part {
+                insert
+                    .values([(*p.account).into(), key.as_str().into(), (**id).into()])
+                    .map_err(AppError::internal)?;
+            }
+            insert
+                .on_conflict(
+                    OnConflict::columns([Alias::new("account"), Alias::new("dedupe_key")])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .returning_col(Alias::new("line_id"));
+            for row in self.tx.query_all(&insert).await? {
+                claimed.insert(row.try_get::<Uuid>("", "line_id")?);
+            }
+        }
+        Ok(ids.iter().map(|id| claimed.contains(id)).collect())
     }
 
     /// A gateway's payout: the bank receives the net amount, the commission is a cost, and the
@@ -429,7 +573,7 @@ impl Run<'_> {
         line_id: Uuid,
         date: NaiveDate,
     ) -> AppResult<(Uuid, Option<String>)> {
-        let fees = self.svc.finance.fees(self.ctx)?;
+        let fees = &self.fees;
         let amount = l.amount;
         let mut lines = vec![Line::debit(&fees.posting.bank, None, None, amount)];
         let fee = Money::from_grosze(p.fee);
@@ -484,4 +628,58 @@ impl Run<'_> {
         payouts::set_settled(&**self.tx, p.id, Some(line_id)).await?;
         Ok((posted.id(), note))
     }
+}
+
+/// The claims per `INSERT` (3 bind parameters each).
+const CLAIMS_PER_STATEMENT: usize = 5_000;
+
+fn lost() -> AppError {
+    AppError::internal(std::io::Error::other(
+        "a statement line went missing in its chunk",
+    ))
+}
+
+/// The line's row as recorded (status `debit` until its credit is matched).
+fn line_row(import_id: Uuid, p: &Pending, id: Uuid) -> AppResult<line::ActiveModel> {
+    let l = &p.line;
+    Ok(line::ActiveModel {
+        id: Set(id),
+        import_id: Set(import_id),
+        statement_id: Set(p.statement_id),
+        position: Set(i32::try_from(l.index).unwrap_or(i32::MAX)),
+        source_line: Set(i32::try_from(l.line_no).unwrap_or(i32::MAX)),
+        value_date: Set(l.value_date),
+        booking_date: Set(l.booking_date),
+        payer_date: Set(l.payer_debit_date),
+        direction: Set(match l.direction {
+            Direction::Credit => "credit",
+            Direction::Debit => "debit",
+        }
+        .to_owned()),
+        amount: Set(grosze(l.amount)?),
+        title: Set(l.title.chars().take(1000).collect()),
+        counterparty_name: Set(l
+            .counterparty_name
+            .as_ref()
+            .map(|n| n.chars().take(300).collect())),
+        counterparty_account: Set(l
+            .counterparty_account
+            .as_ref()
+            .map(|a| a.chars().take(40).collect())),
+        credited_account: Set(l
+            .credited_account
+            .as_ref()
+            .map(|a| a.chars().take(40).collect())),
+        transaction_id: Set(l
+            .transaction_id
+            .as_ref()
+            .map(|t| t.chars().take(100).collect())),
+        dedupe_key: Set(l.dedupe_key.chars().take(200).collect()),
+        status: Set("debit".to_owned()),
+        matched_by: Set(None),
+        party_id: Set(None),
+        payment_id: Set(None),
+        entry_id: Set(None),
+        note: Set(None),
+    })
 }

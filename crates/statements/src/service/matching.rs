@@ -8,7 +8,9 @@
 //!    a valid NIP, a valid PESEL (compared by its keyed hash) → the party, if exactly one;
 //! 4. anything else → unmatched.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 use wspolnota_core::AppResult;
 use wspolnota_core::value::{Nip, Nrb, Pesel};
@@ -35,6 +37,17 @@ pub enum Match {
 /// characters, of which the digits are the account's client part).
 const MIN_TAIL: usize = 8;
 
+/// Keys per `IN (…)` list.
+const IN_LIST: usize = 500;
+
+/// A credit to match: the account the bank says it credited, and the transfer's title.
+#[derive(Debug, Clone, Copy)]
+pub struct Credit<'a> {
+    pub credited: Option<&'a str>,
+    pub title: &'a str,
+}
+
+/// Matches one credit (see [`Lookups`] for many).
 pub async fn match_credit<C: ConnectionTrait>(
     fin: &Finance,
     db: &C,
@@ -43,53 +56,209 @@ pub async fn match_credit<C: ConnectionTrait>(
     title: &str,
     payouts: &[payout::Model],
 ) -> AppResult<Match> {
-    if let Some(found) = by_virtual_account(db, settlement_number, credited).await? {
-        return Ok(found);
-    }
-    if let Some(p) = payouts.iter().find(|p| contains_token(title, &p.reference)) {
-        return Ok(Match::Payout(p.clone()));
-    }
-    if let Some(found) = by_title(fin, db, title).await? {
-        return Ok(found);
-    }
-    Ok(Match::Unmatched)
+    let credit = Credit { credited, title };
+    let lookups = Lookups::load(fin, db, settlement_number, &[credit]).await?;
+    Ok(lookups.match_credit(settlement_number, credit, payouts))
 }
 
-async fn by_virtual_account<C: ConnectionTrait>(
-    db: &C,
-    settlement_number: Option<&str>,
-    credited: Option<&str>,
-) -> AppResult<Option<Match>> {
-    let Some(mut digits) = credited.map(account_digits).filter(|d| d.len() >= MIN_TAIL) else {
-        return Ok(None);
-    };
-    // A bank's identifier that is the account's whole client part: the full NRB follows from
-    // the tenant's settlement number, and the lookup is by key instead of a scan.
+/// Everything the matching of a chunk of credits needs from the database, read with one
+/// query per kind of reference (virtual accounts, party numbers, NIPs, PESELs) instead of
+/// one per credit.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    /// By the digits looked up (a full NRB, or a tail).
+    accounts: HashMap<String, Vec<virtual_account::Model>>,
+    numbers: HashMap<i64, Uuid>,
+    nips: HashMap<String, Vec<Uuid>>,
+    /// By the PESEL as written in the title.
+    pesels: HashMap<String, Vec<Uuid>>,
+}
+
+impl Lookups {
+    pub async fn load<C: ConnectionTrait>(
+        fin: &Finance,
+        db: &C,
+        settlement_number: Option<&str>,
+        credits: &[Credit<'_>],
+    ) -> AppResult<Self> {
+        let mut out = Self::default();
+        let mut full: Vec<String> = Vec::new();
+        let mut numbers: Vec<i64> = Vec::new();
+        let mut nips: Vec<String> = Vec::new();
+        let mut pesels: Vec<(String, String)> = Vec::new();
+        for credit in credits {
+            if let Some(digits) = lookup_digits(settlement_number, credit.credited) {
+                if digits.len() == 26 {
+                    full.push(digits);
+                } else if let std::collections::hash_map::Entry::Vacant(slot) =
+                    out.accounts.entry(digits)
+                {
+                    let found = virtual_account::Entity::find()
+                        .filter(virtual_account::Column::Nrb.ends_with(slot.key().as_str()))
+                        .all(db)
+                        .await?;
+                    slot.insert(found);
+                }
+            }
+            let words = title_words(credit.title);
+            for number in marked_numbers(&words) {
+                numbers.push(number);
+            }
+            for word in digit_words(&words) {
+                if word.len() == 10 && Nip::parse(word).is_ok() {
+                    nips.push(word.to_owned());
+                }
+                if word.len() == 11
+                    && let Ok(pesel) = Pesel::parse(word)
+                {
+                    pesels.push((word.to_owned(), fin.pesel_hmac(&pesel)?));
+                }
+            }
+        }
+        full.sort();
+        full.dedup();
+        for part in full.chunks(IN_LIST) {
+            for va in virtual_account::Entity::find()
+                .filter(virtual_account::Column::Nrb.is_in(part.iter().map(String::as_str)))
+                .all(db)
+                .await?
+            {
+                out.accounts.entry(va.nrb.clone()).or_default().push(va);
+            }
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        for part in numbers.chunks(IN_LIST) {
+            let found: Vec<(Uuid, i64)> = party::Entity::find()
+                .select_only()
+                .column(party::Column::Id)
+                .column(party::Column::Number)
+                .filter(party::Column::Number.is_in(part.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (id, number) in found {
+                out.numbers.entry(number).or_insert(id);
+            }
+        }
+        nips.sort();
+        nips.dedup();
+        for part in nips.chunks(IN_LIST) {
+            let found: Vec<(Uuid, Option<String>)> = party::Entity::find()
+                .select_only()
+                .column(party::Column::Id)
+                .column(party::Column::Nip)
+                .filter(party::Column::Nip.is_in(part.iter().map(String::as_str)))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (id, nip) in found {
+                if let Some(nip) = nip {
+                    out.nips.entry(nip).or_default().push(id);
+                }
+            }
+        }
+        pesels.sort();
+        pesels.dedup();
+        for part in pesels.chunks(IN_LIST) {
+            let found: Vec<(Uuid, Option<String>)> = party::Entity::find()
+                .select_only()
+                .column(party::Column::Id)
+                .column(party::Column::PeselHmac)
+                .filter(party::Column::PeselHmac.is_in(part.iter().map(|(_, h)| h.as_str())))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (id, hmac) in found {
+                for (word, _) in part.iter().filter(|(_, h)| Some(h) == hmac.as_ref()) {
+                    out.pesels.entry(word.clone()).or_default().push(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Matches a credit whose references were loaded, in the order the module docs give.
+    pub fn match_credit(
+        &self,
+        settlement_number: Option<&str>,
+        credit: Credit<'_>,
+        payouts: &[payout::Model],
+    ) -> Match {
+        if let Some(found) = self.by_virtual_account(settlement_number, credit.credited) {
+            return found;
+        }
+        if let Some(p) = payouts
+            .iter()
+            .find(|p| contains_token(credit.title, &p.reference))
+        {
+            return Match::Payout(p.clone());
+        }
+        self.by_title(credit.title).unwrap_or(Match::Unmatched)
+    }
+
+    fn by_virtual_account(
+        &self,
+        settlement_number: Option<&str>,
+        credited: Option<&str>,
+    ) -> Option<Match> {
+        let digits = lookup_digits(settlement_number, credited)?;
+        match self.accounts.get(&digits).map(Vec::as_slice) {
+            Some([one]) => Some(Match::Party {
+                party_id: one.party_id,
+                kind: Some(one.kind_code.clone()).filter(|k| !k.is_empty() && k != "*"),
+                by: "virtual_account",
+            }),
+            _ => None,
+        }
+    }
+
+    fn by_title(&self, title: &str) -> Option<Match> {
+        let words = title_words(title);
+        let mut candidates: Vec<(Uuid, &'static str)> = Vec::new();
+        for number in marked_numbers(&words) {
+            if let Some(id) = self.numbers.get(&number) {
+                candidates.push((*id, "party_number"));
+            }
+        }
+        for word in digit_words(&words) {
+            if word.len() == 10 && Nip::parse(word).is_ok() {
+                for id in self.nips.get(word).into_iter().flatten() {
+                    candidates.push((*id, "nip"));
+                }
+            }
+            if word.len() == 11 && Pesel::parse(word).is_ok() {
+                for id in self.pesels.get(word).into_iter().flatten() {
+                    candidates.push((*id, "pesel"));
+                }
+            }
+        }
+        let (id, by) = candidates.first().copied()?;
+        candidates
+            .iter()
+            .all(|(other, _)| *other == id)
+            .then_some(Match::Party {
+                party_id: id,
+                kind: None,
+                by,
+            })
+    }
+}
+
+/// The digits a credited account is looked up by: the full NRB, or a tail of at least
+/// [`MIN_TAIL`] digits. A bank's identifier that is the account's whole client part (16
+/// digits) becomes the full NRB through the tenant's settlement number, so that the lookup
+/// is by key instead of a scan.
+fn lookup_digits(settlement_number: Option<&str>, credited: Option<&str>) -> Option<String> {
+    let digits = credited
+        .map(account_digits)
+        .filter(|d| d.len() >= MIN_TAIL)?;
     if digits.len() == 16
         && let Some(nrb) = settlement_number.and_then(|s| Nrb::from_parts(s, &digits).ok())
     {
-        digits = nrb.as_str().to_owned();
+        return Some(nrb.as_str().to_owned());
     }
-    let found = if digits.len() == 26 {
-        virtual_account::Entity::find_by_id(digits)
-            .one(db)
-            .await?
-            .into_iter()
-            .collect::<Vec<_>>()
-    } else {
-        virtual_account::Entity::find()
-            .filter(virtual_account::Column::Nrb.ends_with(digits.as_str()))
-            .all(db)
-            .await?
-    };
-    Ok(match found.as_slice() {
-        [one] => Some(Match::Party {
-            party_id: one.party_id,
-            kind: Some(one.kind_code.clone()).filter(|k| !k.is_empty() && k != "*"),
-            by: "virtual_account",
-        }),
-        _ => None,
-    })
+    Some(digits)
 }
 
 /// Whether `needle` occurs in `haystack` as a whole word (case-insensitive).
@@ -113,66 +282,36 @@ const NUMBER_MARKERS: [&str; 6] = [
     "PLATNIK",
 ];
 
-async fn by_title<C: ConnectionTrait>(
-    fin: &Finance,
-    db: &C,
-    title: &str,
-) -> AppResult<Option<Match>> {
-    let upper = title.to_uppercase();
-    let words: Vec<&str> = upper
+/// The title's words, upper-cased (Ł and Ż kept inside words).
+fn title_words(title: &str) -> Vec<String> {
+    title
+        .to_uppercase()
         .split(|c: char| !c.is_alphanumeric() && c != 'Ł' && c != 'Ż')
         .filter(|w| !w.is_empty())
-        .collect();
-    let mut candidates: Vec<(Uuid, &'static str)> = Vec::new();
-    for pair in words.windows(2) {
-        let [marker, value] = pair else { continue };
-        if NUMBER_MARKERS.contains(marker)
-            && let Ok(number) = value.parse::<i64>()
-            && let Some(p) = party::Entity::find()
-                .filter(party::Column::Number.eq(number))
-                .one(db)
-                .await?
-        {
-            candidates.push((p.id, "party_number"));
-        }
-    }
-    for word in words
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Party numbers written after a marker (`NALEŻNOŚĆ 123`, `NR 123`), in title order.
+fn marked_numbers(words: &[String]) -> Vec<i64> {
+    words
+        .windows(2)
+        .filter_map(|pair| {
+            let [marker, value] = pair else { return None };
+            if !NUMBER_MARKERS.contains(&marker.as_str()) {
+                return None;
+            }
+            value.parse::<i64>().ok()
+        })
+        .collect()
+}
+
+/// The words made of ASCII digits only (NIP and PESEL candidates), in title order.
+fn digit_words(words: &[String]) -> impl Iterator<Item = &str> {
+    words
         .iter()
+        .map(String::as_str)
         .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
-    {
-        if word.len() == 10
-            && let Ok(nip) = Nip::parse(word)
-        {
-            for p in party::Entity::find()
-                .filter(party::Column::Nip.eq(nip.as_str()))
-                .all(db)
-                .await?
-            {
-                candidates.push((p.id, "nip"));
-            }
-        }
-        if word.len() == 11
-            && let Ok(pesel) = Pesel::parse(word)
-        {
-            let hmac = fin.pesel_hmac(&pesel)?;
-            for p in party::Entity::find()
-                .filter(party::Column::PeselHmac.eq(hmac))
-                .all(db)
-                .await?
-            {
-                candidates.push((p.id, "pesel"));
-            }
-        }
-    }
-    let first = candidates.first().copied();
-    Ok(match first {
-        Some((id, by)) if candidates.iter().all(|(other, _)| *other == id) => Some(Match::Party {
-            party_id: id,
-            kind: None,
-            by,
-        }),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

@@ -20,11 +20,29 @@ use wspolnota_finance::Finance;
 #[derive(Clone)]
 pub struct Statements {
     pub finance: Finance,
+    chunk_lines: usize,
 }
+
+/// Statement lines an import processes together (see [`import`]).
+pub const CHUNK_LINES: usize = 2_000;
 
 impl Statements {
     pub fn new(finance: Finance) -> Self {
-        Self { finance }
+        Self {
+            finance,
+            chunk_lines: CHUNK_LINES,
+        }
+    }
+
+    /// The same, processing `lines` statement lines per chunk (at least one): tests use
+    /// small chunks to put lines on both sides of a chunk boundary.
+    pub fn with_chunk_lines(mut self, lines: usize) -> Self {
+        self.chunk_lines = lines.max(1);
+        self
+    }
+
+    pub fn chunk_lines(&self) -> usize {
+        self.chunk_lines
     }
 }
 

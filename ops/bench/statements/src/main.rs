@@ -23,8 +23,10 @@ use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, Value};
 use serde_json::{Value as Json, json};
 use sqlx::Connection as _;
 use uuid::Uuid;
+use wspolnota_core::TenantDb;
 use wspolnota_statements::parse::{self, Event, FormatHint, ParseOptions};
 use wspolnota_statements::service::import::{ImportInput, import};
+use wspolnota_statements::service::matching::{Credit, Lookups, Match};
 
 use env::{Env, Location, app, load_config, setup};
 use mt940::{Iph, Plan};
@@ -82,6 +84,17 @@ enum Cmd {
         lines: usize,
         #[arg(long)]
         tag: u32,
+    },
+    /// (phase) Parse and match a file without posting; one JSON line on stdout.
+    Match {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        at: At,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        lines: usize,
     },
     /// (phase) `service::import::import` of a file, then the checks; one JSON line on stdout.
     Import {
@@ -223,6 +236,14 @@ async fn dispatch(cmd: Cmd) -> Result<bool> {
         } => phase_baseline(&common, &at.location()?, lines, tag)
             .await
             .map(|()| true),
+        Cmd::Match {
+            common,
+            at,
+            file,
+            lines,
+        } => phase_match(&common, &at.location()?, &file, lines)
+            .await
+            .map(|()| true),
         Cmd::Import {
             common,
             at,
@@ -253,8 +274,18 @@ fn emit(v: Json) {
     println!("{v}");
 }
 
+/// The file as the CLI reads it: streamed through a buffer.
+fn open_file(file: &Path) -> Result<(Box<dyn std::io::BufRead + Send>, u64)> {
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let len = f.metadata()?.len();
+    Ok((
+        Box::new(std::io::BufReader::with_capacity(256 << 10, f)),
+        len,
+    ))
+}
+
 fn phase_parse(file: &Path, lines: usize) -> Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let (reader, file_bytes) = open_file(file)?;
     let started = Instant::now();
     let options = ParseOptions {
         format: FormatHint::Mt940,
@@ -263,7 +294,7 @@ fn phase_parse(file: &Path, lines: usize) -> Result<()> {
     let mut count = 0usize;
     let mut statements = 0usize;
     let mut matched_ids = 0usize;
-    for event in parse::events("bench.sta", &bytes, &options).map_err(|e| anyhow!("{e}"))? {
+    for event in parse::stream("bench.sta", reader, &options).map_err(|e| anyhow!("{e}"))? {
         match event.map_err(|e| anyhow!("{e}"))? {
             Event::Line(l) => {
                 count += 1;
@@ -281,7 +312,86 @@ fn phase_parse(file: &Path, lines: usize) -> Result<()> {
     }
     emit(
         json!({ "seconds": secs, "lines": count, "statements": statements,
-                 "file_bytes": bytes.len(), "vm_hwm_kib": vm_hwm_kib() }),
+                 "file_bytes": file_bytes, "vm_hwm_kib": vm_hwm_kib() }),
+    );
+    Ok(())
+}
+
+/// Parse and match without posting: the file streamed, its credits matched in chunks as the
+/// import matches them (`Lookups::load` + `match_credit`), in a transaction rolled back.
+async fn phase_match(common: &Common, at: &Location, file: &Path, lines: usize) -> Result<()> {
+    let config = load_config(&common.tenants_dir())?;
+    let env = Env::open(at, config).await?;
+    let ctx = env.system();
+    let (reader, file_bytes) = open_file(file)?;
+    let settlement = env
+        .statements
+        .finance
+        .fees_shared(&ctx)
+        .map_err(|e| app(e, "fees"))?
+        .virtual_accounts
+        .as_ref()
+        .map(|va| va.settlement_number.clone());
+    let tx = TenantDb::begin(&ctx).await.map_err(|e| app(e, "begin"))?;
+    let options = ParseOptions {
+        format: FormatHint::Mt940,
+        encoding: None,
+    };
+    let chunk = env.statements.chunk_lines();
+    let started = Instant::now();
+    let (mut count, mut parties, mut unmatched) = (0usize, 0usize, 0usize);
+    let mut pending = Vec::with_capacity(chunk);
+    let mut events = parse::stream("bench.sta", reader, &options).map_err(|e| anyhow!("{e}"))?;
+    loop {
+        let next = events.next();
+        let at_end = next.is_none();
+        if let Some(event) = next {
+            if let Event::Line(l) = event.map_err(|e| anyhow!("{e}"))? {
+                pending.push(l);
+            }
+            if pending.len() < chunk {
+                continue;
+            }
+        }
+        let credits: Vec<Credit<'_>> = pending
+            .iter()
+            .map(|l| Credit {
+                credited: l.credited_account.as_deref(),
+                title: &l.title,
+            })
+            .collect();
+        let lookups = Lookups::load(
+            &env.statements.finance,
+            &*tx,
+            settlement.as_deref(),
+            &credits,
+        )
+        .await
+        .map_err(|e| app(e, "match"))?;
+        for c in &credits {
+            match lookups.match_credit(settlement.as_deref(), *c, &[]) {
+                Match::Unmatched => unmatched += 1,
+                _ => parties += 1,
+            }
+        }
+        count += pending.len();
+        drop(credits);
+        pending.clear();
+        if at_end {
+            break;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    drop(tx);
+    if count != lines || unmatched != mt940::unknown_count(lines) {
+        bail!(
+            "matched {count} lines ({unmatched} unmatched), expected {lines} ({} unmatched)",
+            mt940::unknown_count(lines)
+        );
+    }
+    emit(
+        json!({ "seconds": secs, "lines": count, "matched": parties, "unmatched": unmatched,
+                 "file_bytes": file_bytes, "vm_hwm_kib": vm_hwm_kib() }),
     );
     Ok(())
 }
@@ -444,8 +554,7 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
     let config = load_config(&common.tenants_dir())?;
     let env = Env::open(at, config).await?;
     let ledger_before = env.scalar("SELECT COUNT(*) FROM ledger_entries").await?;
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let file_bytes = bytes.len();
+    let (reader, file_bytes) = open_file(file)?;
     let ctx = env.system();
     let stats_before = pg_table_stats(&env).await?;
     let cpu_before = cpu_secs();
@@ -458,7 +567,7 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "bench.sta".into()),
-            bytes,
+            reader,
             format: FormatHint::Mt940,
             bank_account: None,
         },
@@ -864,16 +973,39 @@ async fn bench_backend(
             ));
             continue;
         }
-        let mut a = vec!["import".into()];
-        a.extend(args.common.args());
-        a.extend(location.args());
-        a.extend([
-            "--file".into(),
-            path.display().to_string(),
-            "--lines".into(),
-            n.to_string(),
-        ]);
-        let (v, good) = child(a).await?;
+        let file_args = |phase: &str| {
+            let mut a = vec![phase.to_owned()];
+            a.extend(args.common.args());
+            a.extend(location.args());
+            a.extend([
+                "--file".into(),
+                path.display().to_string(),
+                "--lines".into(),
+                n.to_string(),
+            ]);
+            a
+        };
+        let (v, good) = child(file_args("match")).await?;
+        ok &= good;
+        let matched = Row {
+            backend: backend.into(),
+            phase: "match",
+            lines: *n,
+            secs: num(&v, "seconds"),
+            rss_kib: unum(&v, "vm_hwm_kib"),
+            file_bytes: *bytes,
+            baseline: None,
+            detail: v,
+        };
+        log(format!(
+            "{backend} match {n} (parse + match): {:.2} s = {:.0} lines/s, peak RSS {:.0} MiB",
+            matched.secs,
+            matched.per_sec(),
+            matched.rss_kib as f64 / 1024.0
+        ));
+        let match_secs = matched.secs;
+        rows.push(matched);
+        let (v, good) = child(file_args("import")).await?;
         ok &= good;
         let row = Row {
             backend: backend.into(),
@@ -893,7 +1025,19 @@ async fn bench_backend(
             row.ratio().unwrap_or(0.0),
             if good { "" } else { " — CHECKS FAILED" }
         ));
+        // Posting alone: the import's time less that of parsing and matching the same file.
+        let post = Row {
+            backend: backend.into(),
+            phase: "post",
+            lines: *n,
+            secs: (row.secs - match_secs).max(0.0),
+            rss_kib: row.rss_kib,
+            file_bytes: 0,
+            baseline: Some((bname, base_rate)),
+            detail: json!({ "derived": "import seconds - match seconds" }),
+        };
         rows.push(row);
+        rows.push(post);
     }
     Ok((rows, ok))
 }
@@ -938,8 +1082,9 @@ fn print_table(args: &RunArgs, plan: &Plan, rows: &[Row]) {
         );
     }
     println!(
-        "\nratio = baseline rows/s ÷ import lines/s (PostgreSQL COPY / SQLite multi-row INSERT of \
-         the same rows into a plain table, same backend, same run). Peak RSS = VmHWM of the \
-         phase's own process (the file is read whole into memory by parse and import)."
+        "\nratio = baseline rows/s ÷ lines/s (PostgreSQL COPY / SQLite multi-row INSERT of the \
+         same rows into a plain table, same backend, same run). match = parse + match, no \
+         writes; import = parse + match + post in one transaction; post = import − match \
+         seconds. Peak RSS = VmHWM of the phase's own process (files are streamed)."
     );
 }

@@ -1,0 +1,776 @@
+//! Posting payments in batches: the one implementation of the posting rules, for one payment
+//! (the cash desk, a gateway, a clerk's assignment: [`super::payments::record_in`]) or for
+//! thousands (a bank statement's credits).
+//!
+//! A batch reads what it needs in a few queries (earlier payments and journal entries under
+//! the same keys, the parties, their open installments with obligations and kinds, their open
+//! costs), allocates every payment in memory in order with [`crate::domain::allocate`] — a
+//! payment sees what the payments before it in the batch left open, exactly as if they had
+//! been posted one by one — and writes the journal entries, their lines, the payments, the
+//! allocations, the "payment posted" messages and the changed installments and costs with
+//! multi-row statements. Same key, same payment: a key posted before (or earlier in the batch)
+//! is a replay.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+use wspolnota_core::{AppError, AppResult, Ctx, Money};
+
+use super::payments::{NewPayment, Recorded};
+use super::{Finance, catalogue, money_col};
+use crate::config::{FeesConfig, KindConfig};
+use crate::domain::{Indication, OpenCost, OpenInstallment, allocate};
+use crate::entity::{
+    allocation, cost, installment, ledger_entry, ledger_line, obligation, party, payment,
+};
+use crate::ledger::{Entry, Line};
+
+/// Keys or ids per `IN (…)` list.
+const IN_LIST: usize = 500;
+/// Bind parameters per multi-row statement: under SQLite's limit (32,766) and PostgreSQL's
+/// (65,535).
+const MAX_PARAMS: usize = 30_000;
+
+/// Whether the caller needs the rows as stored (ids, timestamps as the database keeps them):
+/// one posting does, a statement's thousands do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Payments and allocations as the database returned them.
+    Returned,
+    /// Payments as built (the allocations left out): no `RETURNING`.
+    Built,
+}
+
+/// Records and posts `inputs` in order inside the caller's transaction, one [`Recorded`] per
+/// input. The first invalid payment fails the whole batch.
+pub async fn record_many<C: ConnectionTrait>(
+    fin: &Finance,
+    ctx: &Ctx,
+    db: &C,
+    inputs: Vec<NewPayment>,
+    rows: Rows,
+) -> AppResult<Vec<Recorded>> {
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let earlier = earlier_payments(db, &inputs, rows).await?;
+    let today = ctx.clock().now().date_naive();
+    let mut parties: Vec<Uuid> = Vec::new();
+    for input in inputs
+        .iter()
+        .filter(|i| !earlier.payments.contains_key(&i.idempotency_key))
+    {
+        if !input.amount.is_positive() {
+            return Err(AppError::validation("amount", "must be greater than zero"));
+        }
+        if input.paid_on > today {
+            return Err(AppError::validation(
+                "paidOn",
+                "a payment cannot be dated in the future",
+            ));
+        }
+        parties.push(input.party_id);
+    }
+    parties.sort();
+    parties.dedup();
+    let known = existing_parties(db, &parties).await?;
+    if inputs
+        .iter()
+        .any(|i| !earlier.payments.contains_key(&i.idempotency_key) && !known.contains(&i.party_id))
+    {
+        return Err(AppError::validation("partyId", "no such party"));
+    }
+    let fees = fin.fees_shared(ctx)?;
+    let mut book = Book::load(db, &parties).await?;
+    let entry_keys: Vec<String> = inputs.iter().map(entry_key).collect();
+    let posted_entries = earlier_entries(db, &entry_keys).await?;
+
+    let now = ctx.clock().now();
+    let mut out = Writes::default();
+    let mut slots = Vec::with_capacity(inputs.len());
+    let mut in_batch: HashMap<String, usize> = HashMap::new();
+    for (input, key) in inputs.into_iter().zip(entry_keys) {
+        if let Some(existing) = earlier.payments.get(&input.idempotency_key) {
+            slots.push(Slot::Earlier(existing.id));
+            continue;
+        }
+        if let Some(&first) = in_batch.get(&input.idempotency_key) {
+            slots.push(Slot::InBatch(first));
+            continue;
+        }
+        let at = out.payments.len();
+        in_batch.insert(input.idempotency_key.clone(), at);
+        let entry_id = posted_entries.get(&key).copied();
+        book.post(fin, &fees, input, key, entry_id, now, &mut out)?;
+        slots.push(Slot::New(at));
+    }
+    let stored = out.write(db, ctx, &book, rows, now).await?;
+    assemble(slots, earlier, stored)
+}
+
+/// Posts journal entries as [`crate::ledger::post`] does, with a few statements for all of
+/// them: each is checked, and one whose key was posted before (or earlier in `entries`) is a
+/// replay. The ids, in the order of `entries`.
+pub async fn post_entries<C: ConnectionTrait>(
+    db: &C,
+    ctx: &Ctx,
+    entries: Vec<Entry>,
+) -> AppResult<Vec<Uuid>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
+    let mut posted = earlier_entries(db, &keys).await?;
+    let now = ctx.clock().now();
+    let mut out = Writes::default();
+    let mut ids = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let entry = entry.validated().map_err(|e| {
+            AppError::internal(std::io::Error::other(format!("refusing to post: {e}")))
+        })?;
+        if let Some(id) = posted.get(&entry.key) {
+            ids.push(*id);
+            continue;
+        }
+        let key = entry.key.clone();
+        let id = out.entry(entry, now)?;
+        posted.insert(key, id);
+        ids.push(id);
+    }
+    let created_by = ctx.account_id().map(|a| a.0);
+    for e in &mut out.entries {
+        e.created_by = Set(created_by);
+    }
+    insert_all::<ledger_entry::Entity, _>(db, out.entries, 7).await?;
+    insert_all::<ledger_line::Entity, _>(db, out.lines, 6).await?;
+    Ok(ids)
+}
+
+/// The journal entry key of a payment.
+fn entry_key(input: &NewPayment) -> String {
+    format!("payment:{}", input.idempotency_key)
+}
+
+enum Slot {
+    /// Posted before the batch (a replay).
+    Earlier(Uuid),
+    /// The same key earlier in the batch: index into the batch's new payments.
+    InBatch(usize),
+    /// New: index into the batch's new payments.
+    New(usize),
+}
+
+#[derive(Default)]
+struct Earlier {
+    payments: HashMap<String, payment::Model>,
+    allocations: HashMap<Uuid, Vec<allocation::Model>>,
+}
+
+async fn earlier_payments<C: ConnectionTrait>(
+    db: &C,
+    inputs: &[NewPayment],
+    rows: Rows,
+) -> AppResult<Earlier> {
+    let mut keys: Vec<&str> = inputs.iter().map(|i| i.idempotency_key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut earlier = Earlier::default();
+    for part in keys.chunks(IN_LIST) {
+        for p in payment::Entity::find()
+            .filter(payment::Column::IdempotencyKey.is_in(part.iter().copied()))
+            .all(db)
+            .await?
+        {
+            earlier.payments.insert(p.idempotency_key.clone(), p);
+        }
+    }
+    if rows == Rows::Returned && !earlier.payments.is_empty() {
+        let ids: Vec<Uuid> = earlier.payments.values().map(|p| p.id).collect();
+        for part in ids.chunks(IN_LIST) {
+            for a in allocation::Entity::find()
+                .filter(allocation::Column::PaymentId.is_in(part.iter().copied()))
+                .order_by_asc(allocation::Column::Id)
+                .all(db)
+                .await?
+            {
+                earlier.allocations.entry(a.payment_id).or_default().push(a);
+            }
+        }
+    }
+    Ok(earlier)
+}
+
+async fn existing_parties<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<HashSet<Uuid>> {
+    let mut found = HashSet::with_capacity(ids.len());
+    for part in ids.chunks(IN_LIST) {
+        let got: Vec<Uuid> = party::Entity::find()
+            .select_only()
+            .column(party::Column::Id)
+            .filter(party::Column::Id.is_in(part.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(got);
+    }
+    Ok(found)
+}
+
+/// Journal entries already posted under these keys (`ledger::post` replays them).
+async fn earlier_entries<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+) -> AppResult<HashMap<String, Uuid>> {
+    let mut found = HashMap::new();
+    for part in keys.chunks(IN_LIST) {
+        let got: Vec<(Uuid, String)> = ledger_entry::Entity::find()
+            .select_only()
+            .column(ledger_entry::Column::Id)
+            .column(ledger_entry::Column::IdempotencyKey)
+            .filter(ledger_entry::Column::IdempotencyKey.is_in(part.iter().map(String::as_str)))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(got.into_iter().map(|(id, key)| (key, id)));
+    }
+    Ok(found)
+}
+
+/// What the batch's parties owe, kept current as the batch allocates.
+struct Book {
+    /// Installments with principal outstanding when the batch started, per party, by due
+    /// date, number and id (the order allocation sees them in).
+    installments: HashMap<Uuid, Vec<installment::Model>>,
+    costs: HashMap<Uuid, Vec<cost::Model>>,
+    obligations: HashMap<Uuid, obligation::Model>,
+    kinds: Vec<KindConfig>,
+    changed_installments: HashSet<Uuid>,
+    changed_costs: HashSet<Uuid>,
+}
+
+impl Book {
+    async fn load<C: ConnectionTrait>(db: &C, parties: &[Uuid]) -> AppResult<Self> {
+        let mut installments: HashMap<Uuid, Vec<installment::Model>> = HashMap::new();
+        let mut costs: HashMap<Uuid, Vec<cost::Model>> = HashMap::new();
+        for part in parties.chunks(IN_LIST) {
+            for i in installment::Entity::find()
+                .filter(installment::Column::PartyId.is_in(part.iter().copied()))
+                .filter(installment::Column::Outstanding.gt(0))
+                .order_by_asc(installment::Column::DueDate)
+                .order_by_asc(installment::Column::Number)
+                .order_by_asc(installment::Column::Id)
+                .all(db)
+                .await?
+            {
+                installments.entry(i.party_id).or_default().push(i);
+            }
+            for c in cost::Entity::find()
+                .filter(cost::Column::PartyId.is_in(part.iter().copied()))
+                .filter(cost::Column::Outstanding.gt(0))
+                .order_by_asc(cost::Column::DeliveredOn)
+                .order_by_asc(cost::Column::Id)
+                .all(db)
+                .await?
+            {
+                costs.entry(c.party_id).or_default().push(c);
+            }
+        }
+        let mut ids: Vec<Uuid> = installments
+            .values()
+            .flatten()
+            .map(|i| i.obligation_id)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let mut obligations = HashMap::with_capacity(ids.len());
+        for part in ids.chunks(IN_LIST) {
+            for o in obligation::Entity::find()
+                .filter(obligation::Column::Id.is_in(part.iter().copied()))
+                .all(db)
+                .await?
+            {
+                obligations.insert(o.id, o);
+            }
+        }
+        let kinds = if obligations.is_empty() {
+            Vec::new()
+        } else {
+            catalogue::all(db).await?
+        };
+        Ok(Self {
+            installments,
+            costs,
+            obligations,
+            kinds,
+            changed_installments: HashSet::new(),
+            changed_costs: HashSet::new(),
+        })
+    }
+
+    fn obligation(&self, inst: &installment::Model) -> AppResult<&obligation::Model> {
+        self.obligations.get(&inst.obligation_id).ok_or_else(|| {
+            AppError::internal(std::io::Error::other("installment without obligation"))
+        })
+    }
+
+    /// Allocates and books one payment against the book, as `record_in` always has.
+    #[allow(clippy::too_many_arguments)]
+    fn post(
+        &mut self,
+        fin: &Finance,
+        fees: &FeesConfig,
+        input: NewPayment,
+        key: String,
+        entry_id: Option<Uuid>,
+        now: DateTime<Utc>,
+        out: &mut Writes,
+    ) -> AppResult<()> {
+        let party_id = input.party_id;
+        let open: Vec<&installment::Model> = self
+            .installments
+            .get(&party_id)
+            .map(|v| v.iter().filter(|i| i.outstanding > 0).collect())
+            .unwrap_or_default();
+        for (i, id) in input.installment_ids.iter().enumerate() {
+            if !open.iter().any(|o| o.id == *id) {
+                return Err(AppError::validation(
+                    format!("installmentIds[{i}]"),
+                    "not an open installment of this party",
+                ));
+            }
+        }
+        let mut items = Vec::with_capacity(open.len());
+        for inst in &open {
+            let ob = self.obligation(inst)?;
+            let kind = kind_at(&self.kinds, &ob.kind_code, inst.due_date)?;
+            items.push(OpenInstallment {
+                key: inst.id,
+                kind: ob.kind_code.clone(),
+                due_date: inst.due_date,
+                principal: Money::from_grosze(inst.outstanding),
+                regime: kind.interest,
+            });
+        }
+        let costs: Vec<OpenCost<Uuid>> = self
+            .costs
+            .get(&party_id)
+            .map(|v| {
+                v.iter()
+                    .filter(|c| c.outstanding > 0 && c.delivered_on <= input.paid_on)
+                    .map(|c| OpenCost {
+                        key: c.id,
+                        amount: Money::from_grosze(c.outstanding),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let indication = if !input.installment_ids.is_empty() {
+            Indication::Installments(input.installment_ids.clone())
+        } else if let Some(kind) = &input.indicated_kind {
+            Indication::Kind(kind.clone())
+        } else {
+            Indication::None
+        };
+        let result = allocate(
+            &fin.rules,
+            input.amount,
+            input.paid_on,
+            &items,
+            &costs,
+            &indication,
+            fees.interest_ratio,
+        )
+        .map_err(|e| AppError::validation("amount", e.to_string()))?;
+
+        let party = Some(party_id);
+        let mut lines = vec![Line::debit(
+            input.channel.debit_account(fees),
+            party,
+            None,
+            input.amount,
+        )];
+        let payment_id = Uuid::now_v7();
+        for (cost_id, amount) in &result.costs {
+            // The cost was charged (Wn receivable / Ma revenue) when its notice was delivered;
+            // paying it settles the receivable.
+            lines.push(Line::credit(
+                &fees.posting.costs_receivable,
+                party,
+                None,
+                *amount,
+            ));
+            if let Some(c) = self
+                .costs
+                .get_mut(&party_id)
+                .and_then(|v| v.iter_mut().find(|c| c.id == *cost_id))
+            {
+                c.outstanding -= money_col(*amount)?;
+                self.changed_costs.insert(c.id);
+            }
+            out.allocations.push(allocation::ActiveModel {
+                payment_id: Set(payment_id),
+                installment_id: Set(None),
+                cost_id: Set(Some(*cost_id)),
+                principal: Set(0),
+                interest: Set(0),
+                costs: Set(money_col(*amount)?),
+                ..Default::default()
+            });
+        }
+        for a in &result.installments {
+            let inst = self
+                .installments
+                .get(&party_id)
+                .and_then(|v| v.iter().find(|i| i.id == a.key))
+                .ok_or_else(|| {
+                    AppError::internal(std::io::Error::other(
+                        "allocation to an unknown installment",
+                    ))
+                })?;
+            let ob = self.obligation(inst)?;
+            let kind = kind_at(&self.kinds, &ob.kind_code, inst.due_date)?;
+            let obl = Some(ob.id);
+            if a.interest.is_positive() {
+                // Interest is charged when paid (przypis odsetek), then paid.
+                lines.push(Line::debit(
+                    &kind.receivable_account,
+                    party,
+                    obl,
+                    a.interest,
+                ));
+                lines.push(Line::credit(
+                    &fees.posting.interest_revenue,
+                    party,
+                    obl,
+                    a.interest,
+                ));
+            }
+            lines.push(Line::credit(
+                &kind.receivable_account,
+                party,
+                obl,
+                a.principal + a.interest,
+            ));
+            let principal = money_col(a.principal)?;
+            if let Some(inst) = self
+                .installments
+                .get_mut(&party_id)
+                .and_then(|v| v.iter_mut().find(|i| i.id == a.key))
+            {
+                inst.outstanding -= principal;
+                if inst.outstanding == 0 {
+                    inst.paid_on = Some(input.paid_on);
+                }
+                self.changed_installments.insert(inst.id);
+            }
+            out.allocations.push(allocation::ActiveModel {
+                payment_id: Set(payment_id),
+                installment_id: Set(Some(a.key)),
+                cost_id: Set(None),
+                principal: Set(principal),
+                interest: Set(money_col(a.interest)?),
+                costs: Set(0),
+                ..Default::default()
+            });
+        }
+        if result.overpayment.is_positive() {
+            lines.push(Line::credit(
+                &fees.posting.overpayment,
+                party,
+                None,
+                result.overpayment,
+            ));
+        }
+        let title = input.title.trim();
+        let entry = Entry {
+            key,
+            date: input.paid_on,
+            description: if title.is_empty() {
+                "Wpłata".to_owned()
+            } else {
+                format!("Wpłata: {title}")
+            },
+            lines,
+            reverses: None,
+        }
+        .validated()
+        .map_err(|e| AppError::internal(std::io::Error::other(format!("refusing to post: {e}"))))?;
+        let entry_id = match entry_id {
+            Some(id) => id,
+            None => out.entry(entry, now)?,
+        };
+        out.payments.push(payment::Model {
+            id: payment_id,
+            party_id,
+            amount: money_col(input.amount)?,
+            paid_on: input.paid_on,
+            channel: input.channel.as_str().to_owned(),
+            title: title.to_owned(),
+            idempotency_key: input.idempotency_key.clone(),
+            overpayment: money_col(result.overpayment)?,
+            entry_id,
+            created_at: now,
+        });
+        // The payer hears of it with the new balance (the notifications e-service sends it).
+        out.outbox.push(OutboxRow {
+            party_id,
+            dedupe_key: format!("payment_posted:{payment_id}"),
+            payload: serde_json::json!({
+                "paymentId": payment_id,
+                "amount": input.amount.to_string(),
+                "paidOn": input.paid_on,
+                "channel": input.channel.as_str(),
+            })
+            .to_string(),
+        });
+        Ok(())
+    }
+}
+
+/// The version of `code` in force on `date`, as `catalogue::kind_at` picks it: the latest
+/// version started by then, if it has not ended.
+fn kind_at<'k>(kinds: &'k [KindConfig], code: &str, date: NaiveDate) -> AppResult<&'k KindConfig> {
+    kinds
+        .iter()
+        .filter(|k| k.code == code && k.valid_from <= date)
+        .max_by_key(|k| k.valid_from)
+        .filter(|k| k.valid_to.is_none_or(|to| to >= date))
+        .ok_or_else(|| {
+            AppError::validation(
+                "kind",
+                format!("no obligation kind `{code}` in force on {date}"),
+            )
+        })
+}
+
+struct OutboxRow {
+    party_id: Uuid,
+    dedupe_key: String,
+    payload: String,
+}
+
+/// The rows a batch writes.
+#[derive(Default)]
+struct Writes {
+    entries: Vec<ledger_entry::ActiveModel>,
+    lines: Vec<ledger_line::ActiveModel>,
+    payments: Vec<payment::Model>,
+    allocations: Vec<allocation::ActiveModel>,
+    outbox: Vec<OutboxRow>,
+}
+
+impl Writes {
+    fn entry(&mut self, entry: Entry, now: DateTime<Utc>) -> AppResult<Uuid> {
+        let id = Uuid::now_v7();
+        for line in &entry.lines {
+            self.lines.push(ledger_line::ActiveModel {
+                entry_id: Set(id),
+                account: Set(line.account.clone()),
+                party_id: Set(line.party),
+                obligation_id: Set(line.obligation),
+                debit: Set(money_col(line.debit)?),
+                credit: Set(money_col(line.credit)?),
+                ..Default::default()
+            });
+        }
+        self.entries.push(ledger_entry::ActiveModel {
+            id: Set(id),
+            idempotency_key: Set(entry.key),
+            entry_date: Set(entry.date),
+            description: Set(entry.description),
+            reverses: Set(entry.reverses),
+            created_at: Set(now),
+            created_by: Set(None),
+        });
+        Ok(id)
+    }
+
+    async fn write<C: ConnectionTrait>(
+        self,
+        db: &C,
+        ctx: &Ctx,
+        book: &Book,
+        rows: Rows,
+        now: DateTime<Utc>,
+    ) -> AppResult<Stored> {
+        let created_by = ctx.account_id().map(|a| a.0);
+        let mut entries = self.entries;
+        for e in &mut entries {
+            e.created_by = Set(created_by);
+        }
+        insert_all::<ledger_entry::Entity, _>(db, entries, 7).await?;
+        insert_all::<ledger_line::Entity, _>(db, self.lines, 6).await?;
+        let active: Vec<payment::ActiveModel> = self
+            .payments
+            .iter()
+            .map(|p| payment::ActiveModel::from(p.clone()).reset_all())
+            .collect();
+        let mut stored = Stored::default();
+        match rows {
+            Rows::Returned => {
+                let mut returned = HashMap::with_capacity(active.len());
+                for part in chunks(active, 10) {
+                    for p in payment::Entity::insert_many(part)
+                        .exec_with_returning(db)
+                        .await?
+                    {
+                        returned.insert(p.id, p);
+                    }
+                }
+                stored.payments = self
+                    .payments
+                    .into_iter()
+                    .map(|p| returned.remove(&p.id).unwrap_or(p))
+                    .collect();
+                for part in chunks(self.allocations, 6) {
+                    for a in allocation::Entity::insert_many(part)
+                        .exec_with_returning(db)
+                        .await?
+                    {
+                        stored.allocations.entry(a.payment_id).or_default().push(a);
+                    }
+                }
+                for list in stored.allocations.values_mut() {
+                    list.sort_by_key(|a| a.id);
+                }
+            }
+            Rows::Built => {
+                insert_all::<payment::Entity, _>(db, active, 10).await?;
+                insert_all::<allocation::Entity, _>(db, self.allocations, 6).await?;
+                stored.payments = self.payments;
+            }
+        }
+        for part in self.outbox.chunks(MAX_PARAMS / 5) {
+            let mut insert = Query::insert();
+            insert.into_table(Alias::new("outbox")).columns(
+                ["kind", "party_id", "dedupe_key", "payload", "created_at"].map(Alias::new),
+            );
+            for row in part {
+                insert
+                    .values([
+                        "payment_posted".into(),
+                        Some(row.party_id).into(),
+                        row.dedupe_key.as_str().into(),
+                        row.payload.as_str().into(),
+                        now.into(),
+                    ])
+                    .map_err(AppError::internal)?;
+            }
+            insert.on_conflict(
+                OnConflict::column(Alias::new("dedupe_key"))
+                    .do_nothing()
+                    .to_owned(),
+            );
+            db.execute(&insert).await?;
+        }
+        let installments: Vec<installment::ActiveModel> = book
+            .installments
+            .values()
+            .flatten()
+            .filter(|i| book.changed_installments.contains(&i.id))
+            .map(|i| installment::ActiveModel::from(i.clone()).reset_all())
+            .collect();
+        for part in chunks(installments, 8) {
+            installment::Entity::insert_many(part)
+                .on_conflict(
+                    OnConflict::column(installment::Column::Id)
+                        .update_columns([
+                            installment::Column::Outstanding,
+                            installment::Column::PaidOn,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+        let costs: Vec<cost::ActiveModel> = book
+            .costs
+            .values()
+            .flatten()
+            .filter(|c| book.changed_costs.contains(&c.id))
+            .map(|c| cost::ActiveModel::from(c.clone()).reset_all())
+            .collect();
+        for part in chunks(costs, 7) {
+            cost::Entity::insert_many(part)
+                .on_conflict(
+                    OnConflict::column(cost::Column::Id)
+                        .update_columns([cost::Column::Outstanding])
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(stored)
+    }
+}
+
+/// Splits rows so that a multi-row statement of `columns` columns stays under [`MAX_PARAMS`].
+fn chunks<T>(rows: Vec<T>, columns: usize) -> Vec<Vec<T>> {
+    let per = (MAX_PARAMS / columns.max(1)).max(1);
+    let mut out = Vec::with_capacity(rows.len().div_ceil(per));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        out.push(rows.by_ref().take(per).collect());
+    }
+    out
+}
+
+/// Multi-row `INSERT`s of `rows` (each with `columns` columns set).
+pub async fn insert_all<E, C>(db: &C, rows: Vec<E::ActiveModel>, columns: usize) -> AppResult<()>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    for part in chunks(rows, columns) {
+        E::insert_many(part).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Stored {
+    payments: Vec<payment::Model>,
+    allocations: HashMap<Uuid, Vec<allocation::Model>>,
+}
+
+fn assemble(slots: Vec<Slot>, earlier: Earlier, stored: Stored) -> AppResult<Vec<Recorded>> {
+    let Stored {
+        payments,
+        mut allocations,
+    } = stored;
+    let new: Vec<Recorded> = payments
+        .into_iter()
+        .map(|payment| Recorded {
+            allocations: allocations.remove(&payment.id).unwrap_or_default(),
+            payment,
+            replayed: false,
+        })
+        .collect();
+    let by_id: HashMap<Uuid, &payment::Model> =
+        earlier.payments.values().map(|p| (p.id, p)).collect();
+    slots
+        .into_iter()
+        .map(|slot| {
+            let found = match slot {
+                Slot::New(i) => new.get(i).cloned(),
+                Slot::InBatch(i) => new.get(i).cloned().map(|r| Recorded {
+                    replayed: true,
+                    ..r
+                }),
+                Slot::Earlier(id) => by_id.get(&id).map(|payment| Recorded {
+                    allocations: earlier.allocations.get(&id).cloned().unwrap_or_default(),
+                    payment: (*payment).clone(),
+                    replayed: true,
+                }),
+            };
+            found.ok_or_else(|| {
+                AppError::internal(std::io::Error::other("a batch posting went missing"))
+            })
+        })
+        .collect()
+}
