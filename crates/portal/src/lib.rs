@@ -35,6 +35,8 @@ pub struct Portal {
     pub secure_cookies: bool,
     /// Every compiled-in e-service: (id, title residents see).
     pub eservices: Arc<Vec<(&'static str, &'static str)>>,
+    /// To check that links mailed to residents point at their municipality's own host.
+    pub registry: Arc<wspolnota_core::TenantRegistry>,
 }
 
 /// The client's address (for sign-in rate limits), put into the request by the server.
@@ -63,6 +65,15 @@ pub fn router(portal: Portal) -> Router {
         .route(
             "/powiaz",
             get(pages::party::link_form).post(pages::party::link),
+        )
+        .route("/weryfikacja", get(pages::auth::verify))
+        .route(
+            "/reset-hasla",
+            get(pages::auth::reset_form).post(pages::auth::reset_request),
+        )
+        .route(
+            "/reset-hasla/nowe",
+            get(pages::auth::new_password_form).post(pages::auth::new_password),
         )
         .route("/podmiot", post(pages::party::switch))
         .route("/naleznosci", get(pages::account::obligations))

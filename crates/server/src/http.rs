@@ -251,6 +251,7 @@ fn portal(state: &AppState) -> wspolnota_portal::Portal {
                 .map(|e| (e.id(), e.title()))
                 .collect(),
         ),
+        registry: state.registry.clone(),
     }
 }
 

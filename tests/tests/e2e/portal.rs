@@ -672,3 +672,186 @@ async fn every_tenant_has_a_public_page_and_an_accessibility_statement() {
         assert!(home.body.contains(r#"href="/naleznosci""#), "{slug}");
     }
 }
+
+/// Waits for the e-mail to `to` whose subject contains `subject`; returns its text.
+async fn mail_to(app: &TestApp, smtp: &crate::smtp::SmtpServer, to: &str, subject: &str) -> String {
+    // The notifications worker sends every 2 s; the deadline only stops a broken run.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let found = smtp
+            .received()
+            .into_iter()
+            .filter(|m| m.rcpt_tos.iter().any(|r| r == to))
+            .map(|m| crate::smtp::parse_eml(&m.path))
+            .find(|p| p["subject"].as_str().is_some_and(|s| s.contains(subject)));
+        if let Some(parsed) = found {
+            return parsed["parts"]
+                .as_array()
+                .map(|parts| parts.iter().filter_map(|x| x["text"].as_str()).collect())
+                .unwrap_or_default();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no e-mail \"{subject}\" to {to} arrived\n{}",
+            app.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The path and query of the portal link to `path` in a mail (on the tenant's own host).
+fn link_in(text: &str, host: &str, path: &str) -> String {
+    let prefix = format!("http://{host}{path}?token=");
+    let start = text
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("no link {prefix}… in:\n{text}"));
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    link.trim_start_matches(&format!("http://{host}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn registration_is_confirmed_and_a_password_reset_by_the_emailed_links() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let app = TestApp::spawn_with(|o| {
+        o.env("SMTP_URL", smtp.url());
+    })
+    .await;
+    let slug = "baranow";
+    let mut b = Browser::new(&app, slug);
+    let email = "anna.portalowa@example.test";
+    let first = "Jesienne-liscie-2026";
+
+    // Registration by form: mismatched passwords are refused with the field named.
+    let form = b.get("/rejestracja").await;
+    let csrf = Browser::csrf(&form);
+    let register = |confirm: &'static str| {
+        let csrf = csrf.clone();
+        move |b: &mut Browser<'_>| {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("display_name", "Anna Portalowa"),
+                ("email", email),
+                ("password", first),
+                ("password_confirm", confirm),
+            ];
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish();
+            b.http
+                .post(b.app.url("/rejestracja"))
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body)
+        }
+    };
+    let req = register("Inne-haslo-2026!")(&mut b);
+    let refused = b.send(req).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains(r#"role="alert""#));
+    assert!(
+        refused.body.contains("Hasła nie są takie same"),
+        "{}",
+        refused.body
+    );
+
+    let req = register(first)(&mut b);
+    let registered = b.send(req).await;
+    assert_eq!(registered.status, StatusCode::OK, "{}", registered.body);
+    assert!(
+        registered.body.contains("Konto zostało założone"),
+        "{}",
+        registered.body
+    );
+
+    // The confirmation link from the e-mail, opened in the browser.
+    let text = mail_to(&app, &smtp, email, "potwierdź swój adres").await;
+    let verify = link_in(&text, &host(slug), "/weryfikacja");
+    let confirmed = b.get(&verify).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert!(
+        confirmed.body.contains("Adres e-mail potwierdzony"),
+        "{}",
+        confirmed.body
+    );
+    // A link works once.
+    let again = b.get(&verify).await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+
+    // Forgotten password: the same answer for an unknown address.
+    let form = b.get("/reset-hasla").await;
+    let csrf = Browser::csrf(&form);
+    let unknown = b
+        .post(
+            "/reset-hasla",
+            &[("csrf", &csrf), ("email", "nikt@example.test")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    let asked = b
+        .post("/reset-hasla", &[("csrf", &csrf), ("email", email)])
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let strip = |html: &str| html.replace("nikt@example.test", "").replace(email, "");
+    assert_eq!(
+        strip(&unknown.body),
+        strip(&asked.body),
+        "the answers differ"
+    );
+
+    let text = mail_to(&app, &smtp, email, "ustaw nowe hasło").await;
+    let reset = link_in(&text, &host(slug), "/reset-hasla/nowe");
+    let page = b.get(&reset).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let token = attr_after(&page.body, r#"name="token" value=""#).unwrap();
+    let csrf = Browser::csrf(&page);
+    let second = "Zimowe-sniegi-2027";
+    let weak = b
+        .post(
+            "/reset-hasla/nowe",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", "krotkie"),
+                ("password_confirm", "krotkie"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("co najmniej"), "{}", weak.body);
+    let done = b
+        .post(
+            "/reset-hasla/nowe",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", second),
+                ("password_confirm", second),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(
+        done.body.contains("hasło zostało zmienione"),
+        "{}",
+        done.body
+    );
+
+    // The old password no longer signs in; the new one does.
+    let old = b.sign_in(email, first).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = b.sign_in(email, second).await;
+    assert_eq!(new.status, StatusCode::SEE_OTHER, "{}", new.body);
+    let page = b.get("/naleznosci").await;
+    assert!(
+        page.body.contains(r#"href="/powiaz""#),
+        "a new account links a party first"
+    );
+}

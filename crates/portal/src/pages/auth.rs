@@ -3,10 +3,14 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use wspolnota_auth::email_tokens::{link_base, token_link};
 use wspolnota_auth::password::PolicyViolation;
-use wspolnota_core::ErrorCode;
+use wspolnota_core::{AccountId, AppResult, ErrorCode};
+use wspolnota_notify::account_mail::{AccountMail, ensure_available, send_account_mail};
 
 use super::see_other;
 use crate::csrf::new_token;
@@ -219,6 +223,11 @@ pub async fn register(page: Page, body: Bytes) -> Response {
         );
     }
     check_new_password(&page, &form, &email, &name, &mut state);
+    // Checked before the account exists, so that a refused link leaves nothing behind.
+    let verify_base = match mail_link(&page, "/weryfikacja") {
+        Ok(base) => base,
+        Err(e) => return page.error_page(e),
+    };
     if state.errors.is_empty() {
         match page
             .portal
@@ -226,7 +235,7 @@ pub async fn register(page: Page, body: Bytes) -> Response {
             .register(&page.ctx, &email, form.get("password"), &name)
             .await
         {
-            Ok(account) => return registered(&page, account, &email).await,
+            Ok(account) => return registered(&page, account, &email, verify_base).await,
             Err(e) => match e.code() {
                 ErrorCode::Conflict => state.push(
                     "email",
@@ -256,14 +265,297 @@ pub struct Message {
     pub link: Option<(String, String)>,
 }
 
-/// After registration: the sign-in page with a confirmation.
-async fn registered(page: &Page, _account: wspolnota_core::AccountId, email: &str) -> Response {
+/// A page of this municipality's portal for a link in an e-mail (None when the tenant does
+/// not send e-mail): the address the resident uses now, checked to be the tenant's own.
+fn mail_link(page: &Page, path: &str) -> AppResult<Option<url::Url>> {
+    if ensure_available(&page.ctx).is_err() {
+        return Ok(None);
+    }
+    let host = page
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let scheme = if page.portal.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    link_base(
+        &page.portal.registry,
+        &page.ctx,
+        "link",
+        &format!("{scheme}://{host}{path}"),
+    )
+    .map(Some)
+}
+
+/// After registration: the confirmation link is mailed, and the sign-in page says so.
+async fn registered(
+    page: &Page,
+    account: AccountId,
+    email: &str,
+    verify_base: Option<url::Url>,
+) -> Response {
+    let mut notice = "Konto zostało założone. Możesz się zalogować.".to_owned();
+    if let Some(base) = verify_base {
+        let sent = async {
+            let token = page
+                .portal
+                .auth
+                .issue_email_verification(&page.ctx, account)
+                .await?;
+            let link = token_link(&base, &token);
+            send_account_mail(&page.ctx, email, AccountMail::VerifyEmail { link }).await
+        }
+        .await;
+        match sent {
+            Ok(()) => {
+                notice = format!(
+                    "Konto zostało założone. Na adres {email} wysłaliśmy wiadomość z linkiem \
+                     potwierdzającym adres e-mail. Możesz się już zalogować."
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "verification e-mail not sent"),
+        }
+    }
     Login {
         layout: page.basic("Logowanie", "logowanie"),
         email: email.to_owned(),
         error: None,
-        notice: Some("Konto zostało założone. Zaloguj się.".to_owned()),
+        notice: Some(notice),
         idp: idp_label(page),
     }
     .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn message(page: &Page, title: &str, text: String, link: Option<(&str, &str)>) -> Message {
+    Message {
+        layout: page.basic(title, ""),
+        message: text,
+        link: link.map(|(h, t)| (h.to_owned(), t.to_owned())),
+    }
+}
+
+/// The link from the registration e-mail confirms the address.
+pub async fn verify(page: Page, Query(q): Query<TokenQuery>) -> Response {
+    let token = q.token.trim();
+    let next = if page.ctx.account_id().is_some() {
+        ("/naleznosci", "Przejdź do swoich należności")
+    } else {
+        ("/logowanie", "Zaloguj się")
+    };
+    if token.is_empty() {
+        let view = message(
+            &page,
+            "Potwierdzenie adresu e-mail",
+            "Link jest niepełny. Skopiuj cały adres z wiadomości e-mail.".to_owned(),
+            Some(next),
+        );
+        return (StatusCode::UNPROCESSABLE_ENTITY, view).into_response();
+    }
+    match page.portal.auth.verify_email(&page.ctx, token).await {
+        Ok(_) => message(
+            &page,
+            "Adres e-mail potwierdzony",
+            "Dziękujemy, Twój adres e-mail został potwierdzony.".to_owned(),
+            Some(next),
+        )
+        .into_response(),
+        Err(e) if e.code() == ErrorCode::Validation || e.code() == ErrorCode::NotFound => {
+            let view = message(
+                &page,
+                "Potwierdzenie adresu e-mail",
+                "Ten link jest nieprawidłowy, został już użyty albo wygasł. Jeśli adres nie jest \
+                 jeszcze potwierdzony, załóż konto ponownie lub skontaktuj się z urzędem."
+                    .to_owned(),
+                Some(next),
+            );
+            (StatusCode::UNPROCESSABLE_ENTITY, view).into_response()
+        }
+        Err(e) => page.error_page(e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reset.html")]
+pub struct ResetRequest {
+    pub layout: Layout,
+    pub form: FormState,
+}
+
+pub async fn reset_form(page: Page) -> Response {
+    ResetRequest {
+        layout: page.basic("Nie pamiętasz hasła?", "reset"),
+        form: FormState::default(),
+    }
+    .into_response()
+}
+
+pub async fn reset_request(page: Page, body: Bytes) -> Response {
+    let form = Fields::parse(&body);
+    let email = form.get("email").trim().to_owned();
+    let mut state = FormState {
+        errors: Vec::new(),
+        values: vec![("email", email.clone())],
+    };
+    if wspolnota_core::value::Email::parse(&email).is_err() {
+        state.push(
+            "email",
+            "Podaj poprawny adres e-mail, np. jan.kowalski@example.pl.",
+        );
+    } else {
+        let result = async {
+            let Some(base) = mail_link(&page, "/reset-hasla/nowe")? else {
+                return Err(wspolnota_core::AppError::not_found(
+                    "this municipality does not send e-mail",
+                ));
+            };
+            let issued = page
+                .portal
+                .auth
+                .request_password_reset_from(&page.ctx, &email, &page.client)
+                .await?;
+            if let Some((_, token)) = issued {
+                let link = token_link(&base, &token);
+                send_account_mail(&page.ctx, &email, AccountMail::ResetPassword { link }).await?;
+            }
+            Ok(())
+        }
+        .await;
+        match result {
+            // The same answer whether or not there is such an account.
+            Ok(()) => {
+                let hours = page.portal.auth.settings().reset_ttl.num_hours().max(1);
+                return message(
+                    &page,
+                    "Sprawdź skrzynkę e-mail",
+                    format!(
+                        "Jeśli w serwisie jest konto z adresem {email}, wysłaliśmy na nie link do \
+                         ustawienia nowego hasła. Link jest ważny przez {hours} godz. i działa \
+                         jeden raz."
+                    ),
+                    Some(("/logowanie", "Wróć do logowania")),
+                )
+                .into_response();
+            }
+            Err(e) if e.code() == ErrorCode::RateLimited => state.push(
+                "email",
+                "Zbyt wiele próśb o zmianę hasła. Spróbuj ponownie później.",
+            ),
+            Err(e) => return page.error_page(e),
+        }
+    }
+    let view = ResetRequest {
+        layout: page.basic("Nie pamiętasz hasła?", "reset"),
+        form: state,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, view).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "new_password.html")]
+pub struct NewPassword {
+    pub layout: Layout,
+    pub token: String,
+    pub form: FormState,
+    pub min_length: usize,
+}
+
+pub async fn new_password_form(page: Page, Query(q): Query<TokenQuery>) -> Response {
+    NewPassword {
+        layout: page.basic("Ustaw nowe hasło", "reset"),
+        token: q.token.trim().to_owned(),
+        form: FormState::default(),
+        min_length: page.portal.auth.settings().policy.min_length,
+    }
+    .into_response()
+}
+
+/// The policy's verdict behind an error message of `AuthService::reset_password`.
+fn violation_of(page: &Page, message: &str) -> Option<PolicyViolation> {
+    let policy = &page.portal.auth.settings().policy;
+    [
+        PolicyViolation::TooShort {
+            min: policy.min_length,
+        },
+        PolicyViolation::TooLong {
+            max: policy.max_length,
+        },
+        PolicyViolation::ContainsEmail,
+        PolicyViolation::ContainsName,
+        PolicyViolation::RepeatedCharacter,
+        PolicyViolation::TooCommon,
+    ]
+    .into_iter()
+    .find(|v| v.to_string() == message)
+}
+
+pub async fn new_password(page: Page, body: Bytes) -> Response {
+    let form = Fields::parse(&body);
+    let token = form.get("token").trim().to_owned();
+    let password = form.get("password");
+    let mut state = FormState::default();
+    if password.is_empty() {
+        state.push("password", "Podaj nowe hasło.");
+    }
+    if password != form.get("password_confirm") {
+        state.push("password_confirm", "Hasła nie są takie same.");
+    }
+    if token.is_empty() {
+        state.push(
+            "password",
+            "Link jest niepełny. Skopiuj cały adres z wiadomości e-mail.",
+        );
+    }
+    if state.errors.is_empty() {
+        match page
+            .portal
+            .auth
+            .reset_password(&page.ctx, &token, password)
+            .await
+        {
+            Ok(_) => {
+                let mut response = message(
+                    &page,
+                    "Hasło zmienione",
+                    "Twoje hasło zostało zmienione, a wszystkie dotychczasowe sesje zakończone. \
+                     Zaloguj się nowym hasłem."
+                        .to_owned(),
+                    Some(("/logowanie", "Zaloguj się")),
+                )
+                .into_response();
+                append_cookies(&mut response, cleared_session(page.portal.secure_cookies));
+                return response;
+            }
+            Err(e) if e.code() == ErrorCode::Validation => match violation_of(&page, e.message()) {
+                Some(v) if e.field() == Some("newPassword") => {
+                    state.push("password", policy_message(&v));
+                }
+                _ => state.push(
+                    "password",
+                    "Link do zmiany hasła jest nieprawidłowy, został już użyty albo wygasł. \
+                         Poproś o nowy na stronie „Nie pamiętasz hasła?”.",
+                ),
+            },
+            Err(e) if e.code() == ErrorCode::NotFound => state.push(
+                "password",
+                "Link do zmiany hasła jest nieprawidłowy albo wygasł. Poproś o nowy.",
+            ),
+            Err(e) => return page.error_page(e),
+        }
+    }
+    let view = NewPassword {
+        layout: page.basic("Ustaw nowe hasło", "reset"),
+        token,
+        form: state,
+        min_length: page.portal.auth.settings().policy.min_length,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, view).into_response()
 }
