@@ -855,3 +855,178 @@ async fn registration_is_confirmed_and_a_password_reset_by_the_emailed_links() {
         "a new account links a party first"
     );
 }
+
+#[tokio::test]
+async fn a_party_is_linked_by_access_code_chosen_in_the_header_and_its_consents_recorded() {
+    let app = TestApp::spawn().await;
+    let slug = "zamosc";
+    let h = host(slug);
+    let admin = app
+        .login(&h, &wspolnota_e2e::admin(slug), PASSWORD)
+        .await
+        .access;
+    let created = app
+        .gql_ok(
+            &h,
+            "mutation { finance { createParty(input: {kind: ORGANISATION, \
+             name: \"Piekarnia Pod Arkadami\", nip: \"7123456787\"}) { id number } } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    let firm_id = created["finance"]["createParty"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let firm_number = created["finance"]["createParty"]["number"].to_string();
+    let code = app
+        .gql_ok(
+            &h,
+            "mutation($p: ID!) { finance { issueAccessCode(partyId: $p) } }",
+            json!({ "p": firm_id }),
+            Some(&admin),
+        )
+        .await["finance"]["issueAccessCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = app.login(&h, &resident(slug), PASSWORD).await.access;
+    let own = app
+        .gql_ok(
+            &h,
+            "{ finance { myParties { id name } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await["finance"]["myParties"][0]
+        .clone();
+    let own_id = own["id"].as_str().unwrap().to_owned();
+
+    let mut b = Browser::new(&app, slug);
+    b.sign_in(&resident(slug), PASSWORD).await;
+    let form = b.get("/powiaz").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = Browser::csrf(&form);
+    // A header without a selector while the account acts for one party.
+    assert!(!form.body.contains(r#"name="party_id""#));
+
+    let wrong = b
+        .post(
+            "/powiaz",
+            &[
+                ("csrf", &csrf),
+                ("party_number", &firm_number),
+                ("access_code", "ZLY-KOD-123"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains(r#"role="alert""#));
+    let linked = b
+        .post(
+            "/powiaz",
+            &[
+                ("csrf", &csrf),
+                ("party_number", &firm_number),
+                ("access_code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.body);
+    assert_eq!(linked.location.as_deref(), Some("/naleznosci"));
+
+    // The new party is the active one; the header offers both.
+    let page = b.get("/naleznosci").await;
+    assert!(
+        page.body.contains("Piekarnia Pod Arkadami"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"<select id="party-select" name="party_id">"#)
+    );
+    assert!(
+        page.body
+            .contains(&format!(r#"value="{firm_id}" selected"#))
+    );
+    assert!(page.body.contains(&format!(r#"value="{own_id}""#)));
+    assert!(
+        page.body.contains("Nie masz należności do zapłaty"),
+        "{}",
+        page.body
+    );
+
+    // Switching back, and refusing a party that is not the account's.
+    let csrf = Browser::csrf(&page);
+    let switched = b
+        .post("/podmiot", &[("csrf", &csrf), ("party_id", &own_id)])
+        .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let page = b.get("/naleznosci").await;
+    assert!(page.body.contains(&format!(r#"value="{own_id}" selected"#)));
+    assert!(page.body.contains(r#"name="installment""#));
+    let foreign = uuid::Uuid::new_v4().to_string();
+    let refused = b
+        .post("/podmiot", &[("csrf", &csrf), ("party_id", &foreign)])
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    // A forged party cookie is ignored: the account's own party is shown.
+    b.cookies.insert("wsp_party".into(), foreign);
+    let page = b.get("/naleznosci").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!(r#"value="{own_id}" selected"#)));
+
+    // Consents: given, then one withdrawn; each recorded with its date and source.
+    let form = b.get("/powiadomienia").await;
+    let csrf = Browser::csrf(&form);
+    // Only a change is recorded (the demo register may have an e-mail consent already).
+    let email_before = form
+        .body
+        .contains(r#"name="consent" value="email" checked"#);
+    let sms_before = form.body.contains(r#"name="consent" value="sms" checked"#);
+    assert!(!sms_before, "the demo resident has no SMS consent yet");
+    let saved = b
+        .post(
+            "/powiadomienia",
+            &[("csrf", &csrf), ("consent", "email"), ("consent", "sms")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = b.get(saved.location.as_deref().unwrap()).await;
+    assert!(
+        page.body
+            .contains(r#"name="consent" value="email" checked"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"name="consent" value="sms" checked"#));
+    assert!(
+        !page
+            .body
+            .contains(r#"name="consent" value="voice" checked"#)
+    );
+    assert!(page.body.contains("Zgoda udzielona"));
+    assert!(page.body.contains("źródło: portal e-usług"));
+    b.post("/powiadomienia", &[("csrf", &csrf), ("consent", "email")])
+        .await;
+    let page = b.get("/powiadomienia").await;
+    assert!(!page.body.contains(r#"name="consent" value="sms" checked"#));
+    assert!(page.body.contains("Zgoda wycofana"));
+    let consents: Vec<_> = app
+        .audit_log(slug)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "notify.consent")
+        .collect();
+    let expected = if email_before { 2 } else { 3 };
+    assert_eq!(consents.len(), expected, "{consents:?}");
+    let sms: Vec<&str> = consents
+        .iter()
+        .filter(|e| e.detail.contains(r#""channel":"sms""#))
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(sms.len(), 2, "{sms:?}");
+    assert!(sms[0].contains(r#""granted":true"#) && sms[1].contains(r#""granted":false"#));
+    assert!(consents.iter().all(|e| e.detail.contains(&own_id)));
+}
