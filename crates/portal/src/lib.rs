@@ -39,6 +39,20 @@ pub struct Portal {
     pub registry: Arc<wspolnota_core::TenantRegistry>,
 }
 
+/// The paths of the portal's forms: the only POSTs the session cookie authorises (each one
+/// CSRF-checked). Other routes accept the cookie for reading only.
+pub const FORM_PATHS: [&str; 9] = [
+    "/logowanie",
+    "/wyloguj",
+    "/rejestracja",
+    "/reset-hasla",
+    "/reset-hasla/nowe",
+    "/powiaz",
+    "/podmiot",
+    "/platnosci",
+    "/powiadomienia",
+];
+
 /// The client's address (for sign-in rate limits), put into the request by the server.
 #[derive(Clone, Debug)]
 pub struct ClientAddr(pub String);

@@ -260,9 +260,15 @@ fn secure_cookies(state: &AppState) -> bool {
 }
 
 /// GraphQL (and its WebSocket) take bearer tokens only: a session cookie a browser attaches on
-/// its own must not authorise them, so no cross-site form or socket can act there.
-fn cookie_session_allowed(path: &str) -> bool {
-    !(path == "/graphql" || path.starts_with("/graphql/"))
+/// its own must not authorise them, so no cross-site form or socket can act there. Elsewhere
+/// the cookie authorises reading (GET, e.g. a receipt) and the portal's CSRF-checked forms.
+fn cookie_session_allowed(method: &axum::http::Method, path: &str) -> bool {
+    if path == "/graphql" || path.starts_with("/graphql/") {
+        return false;
+    }
+    method == axum::http::Method::GET
+        || method == axum::http::Method::HEAD
+        || wspolnota_portal::FORM_PATHS.contains(&path)
 }
 
 /// Verifies the bearer token for the scope's audience (401 otherwise), or else the portal's
@@ -287,7 +293,7 @@ async fn enter(
             Ok(actor) => actor,
             Err(e) => return e.into_response(),
         },
-        None if cookie_session_allowed(req.uri().path()) => {
+        None if cookie_session_allowed(req.method(), req.uri().path()) => {
             let anonymous = Ctx::new(
                 scope.clone(),
                 Actor::Anonymous,
@@ -602,4 +608,23 @@ async fn identity_verified(
         eservice.on_identity_verified(&as_user, pesel_hmac).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Method;
+
+    use super::cookie_session_allowed;
+
+    #[test]
+    fn the_session_cookie_never_reaches_graphql_and_posts_only_to_portal_forms() {
+        assert!(!cookie_session_allowed(&Method::POST, "/graphql"));
+        assert!(!cookie_session_allowed(&Method::GET, "/graphql"));
+        assert!(!cookie_session_allowed(&Method::GET, "/graphql/ws"));
+        assert!(cookie_session_allowed(&Method::GET, "/payments/x/receipt"));
+        assert!(cookie_session_allowed(&Method::POST, "/platnosci"));
+        assert!(cookie_session_allowed(&Method::POST, "/wyloguj"));
+        assert!(!cookie_session_allowed(&Method::POST, "/payments/sandbox/x"));
+        assert!(!cookie_session_allowed(&Method::DELETE, "/naleznosci"));
+    }
 }

@@ -1030,3 +1030,98 @@ async fn a_party_is_linked_by_access_code_chosen_in_the_header_and_its_consents_
     assert!(sms[0].contains(r#""granted":true"#) && sms[1].contains(r#""granted":false"#));
     assert!(consents.iter().all(|e| e.detail.contains(&own_id)));
 }
+
+#[tokio::test]
+async fn the_identity_provider_button_signs_the_browser_in_to_the_portal() {
+    use wspolnota_e2e::idp::{IdpConfig, TestIdp};
+    const PESEL: &str = "02070803628";
+    let idp = TestIdp::start(IdpConfig {
+        client_id: "wspolnota-zamosc".into(),
+        client_secret: None,
+        redirect_uri: "http://unset.invalid/".into(),
+        pesel_claim: Some("pesel".into()),
+        ..IdpConfig::default()
+    })
+    .await;
+    let zamosc_toml =
+        std::fs::read_to_string(wspolnota_e2e::repo_root().join("tenants/zamosc.toml")).unwrap();
+    let with_idp = format!(
+        "{zamosc_toml}\n[identity_provider]\nauthorization_url = \"{0}/authorize\"\n\
+         token_url = \"{0}/token\"\nuserinfo_url = \"{0}/userinfo\"\n\
+         client_id = \"wspolnota-zamosc\"\nlabel = \"login.gov.pl\"\n",
+        idp.base_url
+    );
+    let app = TestApp::spawn_with(|o| {
+        o.fresh().tenant_file("zamosc.toml", with_idp.clone());
+    })
+    .await;
+    let zamosc = host("zamosc");
+    let admin = app
+        .login(&zamosc, &wspolnota_e2e::admin("zamosc"), PASSWORD)
+        .await
+        .access;
+    app.gql_ok(
+        &zamosc,
+        "mutation($p: String!) { finance { createParty(input: {kind: PERSON, \
+         name: \"Jan Kowalski\", pesel: $p}) { id } } }",
+        json!({ "p": PESEL }),
+        Some(&admin),
+    )
+    .await;
+
+    // The browser reaches the portal as `zamosc.localhost:<port>`.
+    let mut b = Browser::new(&app, "zamosc");
+    b.host = format!("{zamosc}:{}", app.port());
+    idp.set_redirect_uri(&format!("http://{}/auth/oidc/callback", b.host));
+    let login = b.get("/logowanie").await;
+    assert!(
+        login.body.contains(
+            r#"<a class="button secondary" href="/auth/oidc/login">Zaloguj przez login.gov.pl</a>"#
+        ),
+        "{}",
+        login.body
+    );
+    let start = b.get("/auth/oidc/login").await;
+    assert_eq!(start.status, StatusCode::SEE_OTHER, "{}", start.body);
+    let authorize = start.location.unwrap();
+    let back = b.http.get(&authorize).send().await.unwrap();
+    let callback = url::Url::parse(
+        back.headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap(),
+    )
+    .unwrap();
+    let path = format!(
+        "{}?{}",
+        callback.path(),
+        callback.query().unwrap_or_default()
+    );
+    // A browser navigation: the session goes into cookies and the portal opens.
+    let req = b
+        .http
+        .get(app.url(&path))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+    let done = b.send(req).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/naleznosci"));
+    assert!(!done.body.contains("accessToken"), "no tokens in the page");
+    let c = done
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("wsp_at="))
+        .unwrap_or_else(|| panic!("a session cookie: {:?}", done.set_cookies));
+    assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+
+    let page = b.get("/naleznosci").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Jan Kowalski"),
+        "the verified PESEL linked the party"
+    );
+    assert!(!page.body.contains(PESEL));
+    assert!(
+        !app.logs().contains(PESEL),
+        "the PESEL reached the server log"
+    );
+}
