@@ -624,7 +624,10 @@ mod tests {
         assert!(cookie_session_allowed(&Method::GET, "/payments/x/receipt"));
         assert!(cookie_session_allowed(&Method::POST, "/platnosci"));
         assert!(cookie_session_allowed(&Method::POST, "/wyloguj"));
-        assert!(!cookie_session_allowed(&Method::POST, "/payments/sandbox/x"));
+        assert!(!cookie_session_allowed(
+            &Method::POST,
+            "/payments/sandbox/x"
+        ));
         assert!(!cookie_session_allowed(&Method::DELETE, "/naleznosci"));
     }
 }
