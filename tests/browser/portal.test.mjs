@@ -12,7 +12,7 @@
 //   CHROMIUM_PATH           the browser (default /usr/bin/chromium)
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -69,6 +69,8 @@ let browser;
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
+  // Evidence of an earlier run's failures would mislead.
+  rmSync(join(ARTIFACTS, 'failures'), { recursive: true, force: true });
   // launch() gives the browser a fresh temporary profile (user-data dir), removed on close:
   // no cookies, cache or settings from an earlier run.
   browser = await chromium.launch({
@@ -362,6 +364,19 @@ for (const slug of SLUGS) {
         if (await visitOrNote(page, slug, path, problems)) {
           await inspect(page, slug, path, null, violations);
         }
+      }
+      // The e-mailed links with a bad token: a refusal the resident can read, not a crash.
+      for (const [path, name] of [
+        ['/weryfikacja?token=nieprawidlowy', 'weryfikacja-zly-link'],
+        ['/reset-hasla/nowe?token=nieprawidlowy', 'reset-hasla-nowe-zly-link'],
+      ]) {
+        const response = await page.goto(base(slug) + path, { waitUntil: 'load' });
+        const status = response?.status() ?? 0;
+        if (status === 0 || status === 404 || status >= 500) {
+          problems.push(`  GET ${path} at ${slug} answered ${status}`);
+          continue;
+        }
+        await inspect(page, slug, path, name, violations);
       }
     });
     assertNoProblems(problems, violations);
