@@ -28,14 +28,21 @@ async fn order(ctx: &Ctx, payment_id: Uuid) -> AppResult<sandbox_order::Model> {
 /// random UUID, is the capability.
 pub async fn page(pay: &Payments, ctx: &Ctx, payment_id: Uuid) -> AppResult<SandboxPage> {
     let order = order(ctx, payment_id).await?;
+    // The platform serves this page itself: its links stay on the address the payer uses (a
+    // tenant's own host, a port), as the tenant origin cannot know it.
+    let origin = pay.tenant_origin(ctx)?;
+    let return_url = match order.return_url.strip_prefix(&origin) {
+        Some(path) if path.starts_with('/') => path.to_owned(),
+        _ => order.return_url,
+    };
     Ok(SandboxPage {
         tenant_name: ctx.tenant()?.config().name.clone(),
         payment_id,
         amount: Money::from_grosze(order.amount),
         description: order.description,
         decision: order.decision,
-        action_url: format!("{}/payments/sandbox/{payment_id}", pay.tenant_origin(ctx)?),
-        return_url: Some(order.return_url),
+        action_url: format!("/payments/sandbox/{payment_id}"),
+        return_url: Some(return_url),
     })
 }
 
