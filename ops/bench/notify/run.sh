@@ -2,8 +2,8 @@
 # Notifications benchmark: payment reminders for N parties (default 100,000) enqueued, planned
 # into e-mail messages and drained through the project's real SMTP test server (aiosmtpd,
 # crates/notify/tests/support/smtp_server.py, run as a child process, writing every message to
-# disk) on SQLite and PostgreSQL, next to plain multi-row INSERTs of the same rows, and lettre /
-# plain-TCP SMTP sends of the same messages to the same server, in the same run.
+# disk) on SQLite and PostgreSQL, next to plain multi-row INSERTs of the same rows, and plain-TCP
+# / lettre-pool SMTP sends of the same messages to the same server, in the same run.
 #
 #   ops/bench/notify/run.sh                                   # N = 100,000, drain all of them
 #   BENCH_NT_DRAIN=2000 ops/bench/notify/run.sh               # N = 100,000, drain 2,000
@@ -19,6 +19,7 @@
 #   BENCH_NT_PARTIES      parties, N                                            (100000)
 #   BENCH_NT_DRAIN        messages drained through SMTP (the rest stay not due) (N)
 #   BENCH_NT_BATCH        messages claimed per deliver() call                   (100)
+#   BENCH_NT_LETTRE_SAMPLE messages the lettre-pool baseline sends (time scaled) (2000)
 #   BENCH_NT_BACKENDS     sqlite | postgres | both                              (both)
 #   BENCH_NT_DATABASE     PostgreSQL database to create and drop                (wsp_bench_nt)
 #   BENCH_NT_WORK_DIR     where SQLite data and received mail go (kept)         (a temp folder)
