@@ -1125,3 +1125,80 @@ async fn the_identity_provider_button_signs_the_browser_in_to_the_portal() {
         "the PESEL reached the server log"
     );
 }
+
+#[tokio::test]
+async fn paying_by_transfer_shows_the_virtual_account_and_its_qr_code() {
+    let app = TestApp::spawn().await;
+    let slug = "kurow";
+    let h = host(slug);
+    let token = app.login(&h, &resident(slug), PASSWORD).await.access;
+    let account = app
+        .gql_ok(
+            &h,
+            "{ finance { account { virtualAccounts { kind nrb } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let nrbs: Vec<String> = account["finance"]["account"]["virtualAccounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["nrb"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!nrbs.is_empty(), "{account}");
+    // `12 3456 …`: the NRB in the groups people copy it in.
+    let grouped = |nrb: &str| {
+        let (head, rest) = nrb.split_at(2);
+        let groups: Vec<String> = rest
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect();
+        format!("{head} {}", groups.join(" "))
+    };
+
+    let mut b = Browser::new(&app, slug);
+    b.sign_in(&resident(slug), PASSWORD).await;
+    let page = b.get("/przelew").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        nrbs.iter().any(|n| page.body.contains(&grouped(n))),
+        "one of {nrbs:?}, grouped, on {}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"<img src="data:image/svg+xml;base64,"#)
+    );
+    assert!(page.body.contains(r#"alt="Kod QR przelewu: odbiorca"#));
+
+    // "Pay everything due" by transfer: the details of this payment, nothing locked.
+    let obligations = b.get("/naleznosci").await;
+    let csrf = Browser::csrf(&obligations);
+    let started = b
+        .post(
+            "/platnosci",
+            &[
+                ("csrf", &csrf),
+                ("gateway", "transfer"),
+                ("action", "pay_all_due"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    assert!(started.body.contains("Tytuł przelewu"), "{}", started.body);
+    assert!(nrbs.iter().any(|n| started.body.contains(&grouped(n))));
+    let id = attr_after(&started.body, r#"<a href="/platnosci/"#).unwrap();
+    let status = b.get(&format!("/platnosci/{id}")).await;
+    assert_eq!(status.status, StatusCode::OK, "{}", status.body);
+    assert!(
+        status.body.contains("Czekamy na wpływ przelewu"),
+        "{}",
+        status.body
+    );
+    assert!(
+        !status.body.contains("platnosc.js"),
+        "no live polling for a transfer"
+    );
+}

@@ -215,10 +215,16 @@ pub async fn result(page: Page, Path(raw): Path<String>) -> Response {
         let today = page.ctx.clock().now().date_naive();
         let data = account::load(&page.portal.finance, &page.ctx, Some(p.party_id)).await?;
         let status = PaymentStatus::parse(&p.status);
+        let transfer = p.gateway == GatewayKind::Transfer.as_str();
+        let label = if transfer && !is_final(&p.status) {
+            "Czekamy na wpływ przelewu na rachunek urzędu."
+        } else {
+            status_label(&p.status)
+        };
         Ok(PaymentResult {
             layout,
             id: p.id.to_string(),
-            label: status_label(&p.status),
+            label,
             is_final: is_final(&p.status),
             succeeded: status == Some(PaymentStatus::Succeeded),
             retry: matches!(
@@ -233,7 +239,7 @@ pub async fn result(page: Page, Path(raw): Path<String>) -> Response {
             amount: format::pln(Money::from_grosze(p.amount)),
             description: p.description.clone(),
             gateway: display_name(&p.gateway).to_owned(),
-            transfer: p.gateway == GatewayKind::Transfer.as_str(),
+            transfer,
             saldo: Some(saldo_view(&page, &data, today)?),
         }
         .into_response())
