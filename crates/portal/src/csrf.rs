@@ -112,3 +112,52 @@ pub async fn protect(State(portal): State<Portal>, req: Request, next: Next) -> 
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use super::{new_token, same_origin, well_formed};
+
+    fn headers(host: &str, origin: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::HOST,
+            HeaderValue::from_str(host).unwrap_or(HeaderValue::from_static("")),
+        );
+        if let Some(o) = origin {
+            h.insert(
+                header::ORIGIN,
+                HeaderValue::from_str(o).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn tokens_are_random_and_well_formed() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert!(well_formed(&a) && well_formed(&b));
+        assert!(!well_formed("short"));
+        assert!(!well_formed(&format!("{}!", &a[..42])));
+    }
+
+    #[test]
+    fn only_a_foreign_origin_is_refused() {
+        assert!(same_origin(&headers("zamosc.localhost:8080", None)));
+        assert!(same_origin(&headers(
+            "zamosc.localhost:8080",
+            Some("http://zamosc.localhost:8080")
+        )));
+        assert!(!same_origin(&headers(
+            "zamosc.localhost:8080",
+            Some("http://kurow.localhost:8080")
+        )));
+        assert!(!same_origin(&headers(
+            "zamosc.localhost",
+            Some("https://evil.example")
+        )));
+        assert!(!same_origin(&headers("zamosc.localhost", Some("null"))));
+    }
+}

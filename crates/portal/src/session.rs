@@ -151,3 +151,46 @@ async fn refresh_once(auth: &AuthService, ctx: &Ctx, refresh: &str) -> Option<To
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use super::{clear_cookie, cookie, set_cookie};
+
+    #[test]
+    fn cookies_are_read_from_every_cookie_header() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("a=1; wsp_at=xyz"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("wsp_rt=r2;wsp_party="),
+        );
+        assert_eq!(cookie(&h, "wsp_at"), Some("xyz"));
+        assert_eq!(cookie(&h, "wsp_rt"), Some("r2"));
+        assert_eq!(cookie(&h, "wsp_party"), None);
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn session_cookies_are_http_only_lax_and_secure_over_https() {
+        let plain =
+            set_cookie("wsp_at", "t", false).and_then(|v| v.to_str().ok().map(str::to_owned));
+        assert_eq!(
+            plain,
+            Some("wsp_at=t; Path=/; HttpOnly; SameSite=Lax".to_owned())
+        );
+        let secure =
+            set_cookie("wsp_at", "t", true).and_then(|v| v.to_str().ok().map(str::to_owned));
+        assert_eq!(
+            secure,
+            Some("wsp_at=t; Path=/; HttpOnly; SameSite=Lax; Secure".to_owned())
+        );
+        let cleared =
+            clear_cookie("wsp_rt", false).and_then(|v| v.to_str().ok().map(str::to_owned));
+        assert_eq!(
+            cleared,
+            Some("wsp_rt=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".to_owned())
+        );
+    }
+}
