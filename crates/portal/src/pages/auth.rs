@@ -497,9 +497,13 @@ fn violation_of(page: &Page, message: &str) -> Option<PolicyViolation> {
     .find(|v| v.to_string() == message)
 }
 
-pub async fn new_password(page: Page, body: Bytes) -> Response {
+pub async fn new_password(page: Page, Query(q): Query<TokenQuery>, body: Bytes) -> Response {
     let form = Fields::parse(&body);
-    let token = form.get("token").trim().to_owned();
+    // The form carries the token; a post to the link itself (`?token=`) works as well.
+    let token = match form.get("token").trim() {
+        "" => q.token.trim().to_owned(),
+        t => t.to_owned(),
+    };
     let password = form.get("password");
     let mut state = FormState::default();
     if password.is_empty() {
