@@ -335,7 +335,7 @@ pub async fn transfer(page: Page) -> Response {
                     .first()
                     .map_or_else(|| va.kind_code.clone(), |o| o.kind_name.clone());
                 let nrb = Nrb::parse(&va.nrb).map_err(|e| AppError::invalid("nrb", e))?;
-                let title = format!("{} {}", data.party.number, kind_name);
+                let title = format!("Należność {} {}", data.party.number, kind_name);
                 let next = transfer_details(&nrb, amount, &title, &cfg);
                 items.extend(TransferItem::from_action(
                     kind_name,
@@ -356,7 +356,7 @@ pub async fn transfer(page: Page) -> Response {
                     && total.is_positive()
                 {
                     let nrb = Nrb::parse(&account.nrb).map_err(|e| AppError::invalid("nrb", e))?;
-                    let title = format!("{} należności", data.party.number);
+                    let title = format!("Należność {}", data.party.number);
                     let next = transfer_details(&nrb, total, &title, &cfg);
                     items.extend(TransferItem::from_action(
                         account.name.clone(),
