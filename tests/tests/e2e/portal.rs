@@ -1202,3 +1202,61 @@ async fn paying_by_transfer_shows_the_virtual_account_and_its_qr_code() {
         "no live polling for a transfer"
     );
 }
+
+#[tokio::test]
+async fn an_expired_access_cookie_is_renewed_once_even_by_simultaneous_requests() {
+    let app = TestApp::spawn().await;
+    let mut b = Browser::new(&app, "zamosc");
+    b.sign_in(&resident("zamosc"), PASSWORD).await;
+    let old_refresh = b.cookies["wsp_rt"].clone();
+    // Without a valid access token (expired, or gone as here) the refresh token renews the
+    // session; the page and its status poll may arrive together with the same token.
+    b.cookies
+        .insert("wsp_at".into(), "expired.or.forged".into());
+    let cookie = b.cookie_header();
+    let request = || {
+        b.http
+            .get(app.url("/naleznosci"))
+            .header(HOST, host("zamosc"))
+            .header(COOKIE, cookie.clone())
+            .send()
+    };
+    let (first, second) = tokio::join!(request(), request());
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    let renewed = |r: &reqwest::Response| -> BTreeMap<String, String> {
+        r.headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next()?.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    };
+    let (a, c) = (renewed(&first), renewed(&second));
+    assert!(
+        a.contains_key("wsp_at") && a.contains_key("wsp_rt"),
+        "{a:?}"
+    );
+    // Both got the one new pair: the refresh token was spent once, the session lives on.
+    assert_eq!(a.get("wsp_rt"), c.get("wsp_rt"));
+    assert_ne!(a.get("wsp_rt"), Some(&old_refresh));
+    b.cookies.insert("wsp_at".into(), a["wsp_at"].clone());
+    b.cookies.insert("wsp_rt".into(), a["wsp_rt"].clone());
+    let page = b.get("/historia").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.set_cookies.is_empty(), "{:?}", page.set_cookies);
+
+    // A forged refresh token signs nobody in, and the cookies are cleared.
+    let mut forged = Browser::new(&app, "zamosc");
+    forged
+        .cookies
+        .insert("wsp_rt".into(), "forged-refresh-token".into());
+    let page = forged.get("/naleznosci").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(
+        page.set_cookies.iter().any(|c| c.starts_with("wsp_rt=;")),
+        "{:?}",
+        page.set_cookies
+    );
+}
