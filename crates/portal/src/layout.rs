@@ -25,6 +25,9 @@ pub struct Page {
     pub headers: HeaderMap,
     /// The client's address (sign-in rate limits).
     pub client: String,
+    /// The page asked for (path and query), to come back to after signing in.
+    pub path: String,
+    pub is_get: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Page {
@@ -58,6 +61,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
             portal,
             headers: parts.headers.clone(),
             client,
+            path: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            is_get: parts.method == axum::http::Method::GET,
         })
     }
 }
@@ -191,6 +199,13 @@ impl Page {
     pub fn error_page(&self, e: AppError) -> Response {
         let (status, heading, message) = match e.code() {
             ErrorCode::Unauthenticated => {
+                // Back to the page asked for after signing in (say, a payment's result page
+                // reached from the gateway); "Moje należności" is where sign-in leads anyway.
+                if self.is_get && self.path != "/naleznosci" && is_local_path(&self.path) {
+                    let next: String =
+                        url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect();
+                    return Redirect::to(&format!("/logowanie?next={next}")).into_response();
+                }
                 return Redirect::to("/logowanie").into_response();
             }
             ErrorCode::NotFound => (
@@ -245,9 +260,36 @@ impl Page {
     }
 }
 
+/// A path on this site (not `//host`, not a URL with a scheme): safe to redirect to.
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub layout: Layout,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_sign_in() {
+        assert!(is_local_path("/platnosci/abc?x=1"));
+        for bad in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "evil",
+            "/a\nb",
+        ] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+    }
 }

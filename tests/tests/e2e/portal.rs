@@ -519,6 +519,52 @@ async fn paying_through_the_sandbox_lowers_the_balance_by_exactly_the_amount() {
         .await;
     assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.body);
     assert!(receipt.body.contains("Potwierdzenie"), "{}", receipt.body);
+
+    // Back from the gateway without a session: sign in, then the same result page.
+    let mut fresh = Browser::new(&app, slug);
+    let result_path = format!("/platnosci/{payment_id}");
+    let bounced = fresh.get(&result_path).await;
+    assert_eq!(bounced.status, StatusCode::SEE_OTHER);
+    let login_path = bounced.location.unwrap();
+    assert_eq!(
+        login_path,
+        format!("/logowanie?next=%2Fplatnosci%2F{payment_id}")
+    );
+    let form = fresh.get(&login_path).await;
+    assert!(
+        form.body
+            .contains(&format!(r#"name="next" value="{result_path}""#))
+    );
+    let csrf = Browser::csrf(&form);
+    let email = resident(slug);
+    let signed_in = fresh
+        .post(
+            "/logowanie",
+            &[
+                ("csrf", &csrf),
+                ("next", &result_path),
+                ("email", &email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.location.as_deref(), Some(result_path.as_str()));
+    // Never to another site.
+    let mut other = Browser::new(&app, slug);
+    let form = other.get("/logowanie").await;
+    let csrf = Browser::csrf(&form);
+    let signed_in = other
+        .post(
+            "/logowanie",
+            &[
+                ("csrf", &csrf),
+                ("next", "//evil.example/"),
+                ("email", &email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.location.as_deref(), Some("/naleznosci"));
 }
 
 #[tokio::test]

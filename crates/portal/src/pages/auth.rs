@@ -15,7 +15,7 @@ use wspolnota_notify::account_mail::{AccountMail, ensure_available, send_account
 use super::see_other;
 use crate::csrf::new_token;
 use crate::form::Fields;
-use crate::layout::{Layout, Page};
+use crate::layout::{Layout, Page, is_local_path};
 use crate::session::{
     CSRF_COOKIE, PARTY_COOKIE, append_cookies, clear_cookie, cleared_session, session_cookies,
     set_cookie,
@@ -71,18 +71,33 @@ fn idp_label(page: &Page) -> Option<String> {
 #[template(path = "login.html")]
 pub struct Login {
     pub layout: Layout,
+    /// Where to go after signing in (a path of this site), when not "Moje należności".
+    pub next: Option<String>,
     pub email: String,
     pub error: Option<String>,
     pub notice: Option<String>,
     pub idp: Option<String>,
 }
 
-pub async fn login_form(page: Page) -> Response {
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn next_path(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim)
+        .filter(|p| is_local_path(p))
+        .map(str::to_owned)
+}
+
+pub async fn login_form(page: Page, Query(q): Query<NextQuery>) -> Response {
+    let next = next_path(q.next.as_deref());
     if page.ctx.account_id().is_some() {
-        return see_other("/naleznosci");
+        return see_other(next.as_deref().unwrap_or("/naleznosci"));
     }
     Login {
         layout: page.basic("Logowanie", "logowanie"),
+        next,
         email: String::new(),
         error: None,
         notice: None,
@@ -99,9 +114,10 @@ pub async fn login(page: Page, body: Bytes) -> Response {
         .auth
         .login(&page.ctx, &email, form.get("password"), &page.client)
         .await;
+    let next = next_path(Some(form.get("next")));
     match result {
         Ok(pair) => {
-            let mut response = see_other("/naleznosci");
+            let mut response = see_other(next.as_deref().unwrap_or("/naleznosci"));
             let secure = page.portal.secure_cookies;
             let mut cookies = session_cookies(&pair, secure);
             // A new session gets a new form token, and starts with its default party.
@@ -124,6 +140,7 @@ pub async fn login(page: Page, body: Bytes) -> Response {
             };
             let view = Login {
                 layout: page.basic("Logowanie", "logowanie"),
+                next,
                 email,
                 error: Some(message.to_owned()),
                 notice: None,
@@ -321,6 +338,7 @@ async fn registered(
     }
     Login {
         layout: page.basic("Logowanie", "logowanie"),
+        next: None,
         email: email.to_owned(),
         error: None,
         notice: Some(notice),
