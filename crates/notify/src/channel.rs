@@ -17,6 +17,13 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
+    pub const ALL: [Self; 4] = [Self::Email, Self::Sms, Self::Voice, Self::Epuap];
+
+    /// The kind its [`as_str`](Self::as_str) name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Email => "email",

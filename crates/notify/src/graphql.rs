@@ -4,14 +4,11 @@
 use async_graphql::{ComplexObject, Context, Enum, ErrorExtensions, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 use wspolnota_core::graphql::{EServiceGuard, ctx, eservice_visible};
 use wspolnota_core::{AppError, ClerkScope, Ctx, Money, Role, TenantDb, audit};
 use wspolnota_finance::Finance;
-use wspolnota_finance::entity::{consent, party};
 
 use crate::ID_;
 use crate::channel::ChannelKind;
@@ -249,44 +246,10 @@ impl NotifyMutation {
         let ctx = ctx(gql)?;
         staff(ctx).map_err(ext)?;
         let party_id = uuid("partyId", &party_id)?;
-        let source = source.trim();
-        if source.is_empty() || source.chars().count() > 200 {
-            return Err(ext(AppError::validation(
-                "source",
-                "say where the consent comes from",
-            )));
-        }
-        let kind: ChannelKind = channel.into();
         let tx = TenantDb::begin(ctx).await.map_err(ext)?;
-        party::Entity::find_by_id(party_id)
-            .one(&*tx)
-            .await
-            .map_err(ext)?
-            .ok_or_else(|| ext(AppError::validation("partyId", "no such party")))?;
-        consent::Entity::delete_many()
-            .filter(consent::Column::PartyId.eq(party_id))
-            .filter(consent::Column::Channel.eq(kind.as_str()))
-            .exec(&*tx)
+        crate::consents::set(&tx, ctx, party_id, channel.into(), granted, &source)
             .await
             .map_err(ext)?;
-        consent::ActiveModel {
-            party_id: Set(party_id),
-            channel: Set(kind.as_str().to_owned()),
-            granted: Set(granted),
-            at: Set(ctx.clock().now()),
-            source: Set(source.to_owned()),
-        }
-        .insert(&*tx)
-        .await
-        .map_err(ext)?;
-        audit::record(
-            &tx,
-            ctx,
-            "notify.consent",
-            serde_json::json!({ "party": party_id, "channel": kind.as_str(), "granted": granted, "source": source }),
-        )
-        .await
-        .map_err(ext)?;
         tx.commit().await.map_err(ext)?;
         Ok(granted)
     }

@@ -4,6 +4,7 @@
 //! - [`channel`]: the contract every channel implements.
 //! - [`channels`]: e-mail (SMTP, or `.eml` files when no relay is configured), SMSAPI.pl SMS
 //!   and voice.
+//! - [`consents`]: who may be reached on which channel, since when, on whose word.
 //! - [`dunning_pdf`]: the printable dunning notice (upomnienie).
 //! - [`engine`]: outbox events planned into messages, delivered with retries.
 //! - [`templates`]: the Polish message templates, versioned.
@@ -11,6 +12,7 @@
 pub mod account_mail;
 pub mod channel;
 pub mod channels;
+pub mod consents;
 pub mod dunning;
 pub mod dunning_pdf;
 pub mod engine;

@@ -135,14 +135,7 @@ impl Channels {
 }
 
 fn kind_of(m: &message::Model) -> Option<ChannelKind> {
-    [
-        ChannelKind::Email,
-        ChannelKind::Sms,
-        ChannelKind::Voice,
-        ChannelKind::Epuap,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == m.channel)
+    ChannelKind::parse(&m.channel)
 }
 
 /// The next moment outside the quiet hours (local time), or None if `now` is allowed.

@@ -1,16 +1,17 @@
 //! Notification preferences: the party's consent per channel (e-mail, SMS, voice call), each
 //! with the date and source it was recorded with. The rows are the ones the notifications
-//! e-service plans by (`finance_consents`), written the way its `setConsent` writes them: the
-//! channel's row replaced, an audit entry alongside.
+//! e-service plans by (`finance_consents`), recorded by the same function as staff's
+//! `setConsent`.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use wspolnota_core::{AppError, AppResult, TenantDb, audit};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use wspolnota_core::{AppError, AppResult, TenantDb};
 use wspolnota_finance::entity::consent;
+use wspolnota_notify::{ChannelKind, consents};
 
 use super::see_other;
 use crate::form::Fields;
@@ -114,7 +115,6 @@ pub async fn save(page: Page, body: Bytes) -> Response {
             .filter(consent::Column::PartyId.eq(party.id))
             .all(&*tx)
             .await?;
-        let now = page.ctx.clock().now();
         for (channel, _) in CHANNELS {
             let granted = wanted.contains(&channel);
             let current = rows.iter().find(|r| r.channel == channel);
@@ -127,27 +127,9 @@ pub async fn save(page: Page, body: Bytes) -> Response {
             if !changed {
                 continue;
             }
-            consent::Entity::delete_many()
-                .filter(consent::Column::PartyId.eq(party.id))
-                .filter(consent::Column::Channel.eq(channel))
-                .exec(&*tx)
-                .await?;
-            consent::ActiveModel {
-                party_id: Set(party.id),
-                channel: Set(channel.to_owned()),
-                granted: Set(granted),
-                at: Set(now),
-                source: Set(SOURCE.to_owned()),
-            }
-            .insert(&*tx)
-            .await?;
-            audit::record(
-                &tx,
-                &page.ctx,
-                "notify.consent",
-                serde_json::json!({ "party": party.id, "channel": channel, "granted": granted, "source": SOURCE }),
-            )
-            .await?;
+            let kind = ChannelKind::parse(channel)
+                .ok_or_else(|| AppError::validation("consent", "unknown channel"))?;
+            consents::set(&tx, &page.ctx, party.id, kind, granted, SOURCE).await?;
         }
         tx.commit().await?;
         Ok(see_other("/powiadomienia?zapisano=1"))
