@@ -32,7 +32,7 @@ use crate::entity::{
 use crate::ledger::{Entry, Line};
 
 /// Keys or ids per `IN (…)` list.
-const IN_LIST: usize = 500;
+const IN_LIST: usize = 2_000;
 /// Bind parameters per multi-row statement: under SQLite's limit (32,766) and PostgreSQL's
 /// (65,535).
 const MAX_PARAMS: usize = 30_000;

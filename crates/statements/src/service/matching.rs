@@ -38,7 +38,7 @@ pub enum Match {
 const MIN_TAIL: usize = 8;
 
 /// Keys per `IN (…)` list.
-const IN_LIST: usize = 500;
+const IN_LIST: usize = 2_000;
 
 /// A credit to match: the account the bank says it credited, and the transfer's title.
 #[derive(Debug, Clone, Copy)]
