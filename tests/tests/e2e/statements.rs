@@ -457,20 +457,25 @@ async fn a_killed_import_leaves_nothing_and_the_next_one_posts_everything_once()
     let iph = virtual_account(&account, &kind);
     let before = owed(&account);
 
-    // A large file: every tenth credit pays the resident 1 grosz, the rest are unknown.
-    const LINES: usize = 12_000;
+    // A large file (more than the 4 MiB the import reads first to detect the encoding): every
+    // tenth credit pays the resident 1 grosz, the rest are unknown.
+    const LINES: usize = 20_000;
+    let padding = "za gospodarowanie odpadami komunalnymi i podatek od nieruchomości ".repeat(3);
     let txs: Vec<Tx> = (0..LINES)
         .map(|i| Tx {
             credit: true,
             grosze: 1,
             iph: (i % 10 == 0).then(|| iph.clone()),
-            title: format!("Wpłata {i}"),
+            title: format!("Wpłata {i} {padding}"),
             tnr: format!("{:015}.000001", 200_000_000 + i),
         })
         .collect();
     let file = mt940(7, &today_yymmdd(), &txs);
+    let len = file.len() as u64;
+    assert!(len > 6 << 20, "{len} bytes");
     let path = app.scratch_dir().join("duzy-wyciag.sta");
     std::fs::write(&path, &file).unwrap();
+    let path = std::fs::canonicalize(&path).unwrap();
     app.stop();
 
     let import = || {
@@ -481,13 +486,19 @@ async fn a_killed_import_leaves_nothing_and_the_next_one_posts_everything_once()
             .stderr(std::process::Stdio::piped());
         cmd
     };
-    // Killed while importing.
+    // Killed while importing: once it has read past the first 4 MiB (lines are being posted
+    // chunk by chunk) and before the end of the file (nothing is committed yet).
     let mut child = import().spawn().unwrap();
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the import finished before it could be killed: make the file larger"
-    );
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import finished before it could be killed: make the file larger"
+        );
+        if read_position(child.id(), &path).is_some_and(|pos| pos > (9 << 19) && pos < len) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -521,4 +532,24 @@ async fn a_killed_import_leaves_nothing_and_the_next_one_posts_everything_once()
         .gql_ok(&h, ACCOUNT, json!({}), Some(&resident_token))
         .await;
     assert_eq!(before - owed(&after), (LINES / 10) as i64, "{after}");
+}
+
+/// How far process `pid` has read `path` (the position of its descriptor of it), on Linux.
+fn read_position(pid: u32, path: &std::path::Path) -> Option<u64> {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    for fd in fds.flatten() {
+        if std::fs::read_link(fd.path()).ok().as_deref() != Some(path) {
+            continue;
+        }
+        let info = std::fs::read_to_string(format!(
+            "/proc/{pid}/fdinfo/{}",
+            fd.file_name().to_string_lossy()
+        ))
+        .ok()?;
+        return info
+            .lines()
+            .find_map(|l| l.strip_prefix("pos:"))
+            .and_then(|p| p.trim().parse().ok());
+    }
+    None
 }
