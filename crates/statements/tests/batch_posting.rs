@@ -481,3 +481,48 @@ async fn a_file_failing_after_chunks_were_posted_leaves_nothing() {
     assert_eq!(snapshot(&f, &ImportSummary::default()).await, before);
     assert!(f.all(line::Entity::find()).await.is_empty());
 }
+
+/// `[fees]` is parsed once per tenant configuration: the same `Tenant` gets the parsed copy
+/// back, a new configuration of the tenant (an update registers a new `Tenant`) is parsed
+/// again.
+#[tokio::test]
+async fn fees_are_parsed_once_per_tenant_configuration() {
+    use std::sync::Arc;
+    use wspolnota_core::{Actor, Ctx, RequestId, Scope, Tenant, TenantStatus};
+    use wspolnota_finance::domain::RatioInterest;
+
+    let f = Fixture::new("2026-06-10").await;
+    let first = f.finance.fees_shared(&f.clerk).unwrap();
+    assert!(Arc::ptr_eq(
+        &first,
+        &f.finance.fees_shared(&f.system()).unwrap()
+    ));
+    assert_eq!(first.interest_ratio, RatioInterest::Rounded);
+
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tenants/zamosc.toml"
+    ))
+    .unwrap()
+    .replace("interest_ratio = \"rounded\"", "interest_ratio = \"exact\"");
+    let config = wspolnota_core::tenant::TenantConfig::from_toml(
+        "zamosc.toml",
+        &text,
+        &["finance", "payments", "statements", "notifications"],
+    )
+    .unwrap();
+    let updated = Arc::new(Tenant::new(config, TenantStatus::Active));
+    let ctx = Ctx::new(
+        Scope::Tenant(updated),
+        Actor::System,
+        RequestId::new(),
+        f.services(),
+    );
+    let second = f.finance.fees_shared(&ctx).unwrap();
+    assert_eq!(second.interest_ratio, RatioInterest::Exact);
+    assert!(Arc::ptr_eq(&second, &f.finance.fees_shared(&ctx).unwrap()));
+    assert_eq!(
+        f.finance.fees(&ctx).unwrap().interest_ratio,
+        RatioInterest::Exact
+    );
+}
