@@ -6,6 +6,7 @@
 //!   `seaql_migrations` table. Each e-service adds its modules under `tenant/`, grouped by a
 //!   function named after it, and lists them in `Migrator::migrations` in dependency order.
 
+mod columns;
 pub mod platform;
 pub mod tenant;
 

@@ -4,6 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::Accounts;
+use crate::columns::{at, index, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -44,26 +45,10 @@ impl MigrationTrait for Migration {
                             .primary_key(),
                     )
                     .col(ColumnDef::new(AccountTokens::AccountId).uuid().not_null())
-                    .col(
-                        ColumnDef::new(AccountTokens::Tenant)
-                            .string_len(40)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(AccountTokens::Purpose)
-                            .string_len(16)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(AccountTokens::IssuedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(AccountTokens::ExpiresAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(text(AccountTokens::Tenant, 40))
+                    .col(text(AccountTokens::Purpose, 16))
+                    .col(at(AccountTokens::IssuedAt))
+                    .col(at(AccountTokens::ExpiresAt))
                     .col(ColumnDef::new(AccountTokens::UsedAt).timestamp_with_time_zone())
                     .col(ColumnDef::new(AccountTokens::RevokedAt).timestamp_with_time_zone())
                     .foreign_key(
@@ -76,14 +61,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_account_tokens_account_purpose")
-                    .table(AccountTokens::Table)
-                    .col(AccountTokens::AccountId)
-                    .col(AccountTokens::Purpose)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "ix_account_tokens_account_purpose",
+                AccountTokens::Table,
+                vec![
+                    AccountTokens::AccountId.into_iden(),
+                    AccountTokens::Purpose.into_iden(),
+                ],
+                false,
+            ))
             .await?;
         manager
             .alter_table(

@@ -1,6 +1,6 @@
 use sea_orm_migration::prelude::*;
 
-mod columns;
+use crate::columns;
 mod m20261127_000001_core;
 mod m20261127_000002_outbox;
 mod m20261127_000100_finance;

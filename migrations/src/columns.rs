@@ -1,4 +1,4 @@
-//! Column shapes shared by the tenant migrations: money is BIGINT grosze, times carry a zone.
+//! Column shapes shared by the migrations: money is BIGINT grosze, times carry a zone.
 
 use sea_orm_migration::prelude::*;
 
