@@ -110,7 +110,12 @@ impl Env {
                 Arc::new(MemoryKv::default()),
                 Arc::new(SystemClock),
             ),
-            statements: Statements::new(finance.clone()),
+            statements: Statements::new(finance.clone()).with_chunk_lines(
+                std::env::var("BENCH_ST_CHUNK")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(wspolnota_statements::service::CHUNK_LINES),
+            ),
             finance,
         })
     }
