@@ -131,43 +131,57 @@ impl SmtpRelay {
         bytes: &[u8],
     ) -> Result<String, SendError> {
         let mut slot = self.session.lock().await;
-        let reusable = match slot.as_mut() {
-            Some(session) if session.connection.has_broken() => false,
-            Some(session) if session.last_used.elapsed() > CHECK_AFTER_IDLE => self
-                .timed("NOOP", session.connection.test_connected())
-                .await
-                .unwrap_or(false),
-            Some(_) => true,
-            None => false,
-        };
-        if !reusable {
-            if let Some(mut stale) = slot.take() {
-                stale.connection.abort().await;
+        let kept = match slot.take() {
+            Some(mut session) => {
+                if self.reusable(&mut session).await {
+                    Some(session)
+                } else {
+                    self.close(session.connection).await;
+                    None
+                }
             }
-            *slot = Some(Session {
+            None => None,
+        };
+        let mut session = match kept {
+            Some(session) => session,
+            None => Session {
                 connection: self.connect().await?,
                 last_used: Instant::now(),
-            });
-        }
-        let Some(session) = slot.as_mut() else {
-            return Err(SendError::TimedOut("connect"));
+            },
         };
         let result = self
-            .timed("DATA", session.connection.send(envelope, bytes))
+            .timed("MAIL/RCPT/DATA", session.connection.send(envelope, bytes))
             .await
             .and_then(|r| r.map_err(SendError::Smtp));
         match result {
             Ok(response) => {
                 session.last_used = Instant::now();
+                *slot = Some(session);
                 Ok(response.message().collect::<Vec<_>>().join(" "))
             }
             Err(error) => {
-                if let Some(mut broken) = slot.take() {
-                    broken.connection.abort().await;
-                }
+                self.close(session.connection).await;
                 Err(error)
             }
         }
+    }
+
+    /// Whether a kept session can carry the next message (checked with NOOP after a pause).
+    async fn reusable(&self, session: &mut Session) -> bool {
+        if session.connection.has_broken() {
+            return false;
+        }
+        if session.last_used.elapsed() <= CHECK_AFTER_IDLE {
+            return true;
+        }
+        self.timed("NOOP", session.connection.test_connected())
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Says QUIT, if the relay still listens within the timeout, and drops the connection.
+    async fn close(&self, mut connection: AsyncSmtpConnection) {
+        let _ = self.timed("QUIT", connection.abort()).await;
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
@@ -219,7 +233,7 @@ impl SmtpRelay {
                 .timed("AUTH", connection.auth(DEFAULT_MECHANISMS, credentials))
                 .await;
             if let Err(e) = auth.and_then(|r| r.map_err(SendError::Smtp)) {
-                connection.abort().await;
+                self.close(connection).await;
                 return Err(e);
             }
         }
