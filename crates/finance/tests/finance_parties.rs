@@ -369,3 +369,34 @@ async fn expired_access_code_is_refused() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn parties_created_at_the_same_time_get_distinct_numbers() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let created = futures_util::future::join_all((1..=8).map(|serial| {
+        parties::create_party(
+            &f.finance,
+            &clerk,
+            person_input(&format!("Mieszkaniec {serial}"), serial),
+        )
+    }))
+    .await;
+    let mut numbers: Vec<i64> = created
+        .into_iter()
+        .map(|r| r.expect("every creation succeeds").number)
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=8).collect::<Vec<i64>>());
+
+    // The same PESEL twice at once: exactly one party.
+    let twice = futures_util::future::join_all(
+        (0..2).map(|_| parties::create_party(&f.finance, &clerk, person_input("Anna Nowak", 20))),
+    )
+    .await;
+    let conflicts = twice
+        .iter()
+        .filter(|r| r.as_ref().is_err_and(|e| e.code() == ErrorCode::Conflict))
+        .count();
+    assert_eq!((twice.len() - conflicts, conflicts), (1, 1), "{twice:?}");
+}

@@ -5,8 +5,8 @@ use chrono::Duration;
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -153,6 +153,9 @@ pub async fn insert_party<C: ConnectionTrait>(
         Some(e) => Some(Email::parse(&e).map_err(|err| AppError::invalid("email", err))?),
         None => None,
     };
+    // From here to the insert nothing may interleave with another creation in this tenant:
+    // the PESEL check and the next number read what the other would write.
+    serialize_creation(db).await?;
     if let Some(p) = &pesel {
         let taken = party::Entity::find()
             .filter(party::Column::Pesel.eq(p.reveal()))
@@ -187,6 +190,19 @@ pub async fn insert_party<C: ConnectionTrait>(
     .await?;
     create_virtual_accounts(db, &fin.fees(ctx)?, &model).await?;
     Ok(model)
+}
+
+/// Takes the tenant's party-creation lock until the transaction ends. On PostgreSQL an advisory
+/// lock keyed by the tenant's schema; SQLite's tenant transaction already holds the only writer
+/// slot from its start.
+async fn serialize_creation<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.finance_parties.create'))",
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn next_number<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
