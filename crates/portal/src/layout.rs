@@ -189,14 +189,15 @@ impl Page {
 
     /// The page, or the error as a page: sign-in first for pages that need it, a Polish
     /// message otherwise (details stay in the log).
-    pub fn finish(&self, result: AppResult<Response>) -> Response {
+    pub async fn finish(&self, result: AppResult<Response>) -> Response {
         match result {
             Ok(r) => r,
-            Err(e) => self.error_page(e),
+            Err(e) => self.error_page(e).await,
         }
     }
 
-    pub fn error_page(&self, e: AppError) -> Response {
+    /// The error as a page in the usual layout (with the resident's menu when signed in).
+    pub async fn error_page(&self, e: AppError) -> Response {
         let (status, heading, message) = match e.code() {
             ErrorCode::Unauthenticated => {
                 // Back to the page asked for after signing in (say, a payment's result page
@@ -253,7 +254,7 @@ impl Page {
             }
         };
         let page = ErrorPage {
-            layout: self.basic(heading, ""),
+            layout: self.layout_maybe_user(heading, "").await,
             message,
         };
         (status, page).into_response()

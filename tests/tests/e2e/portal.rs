@@ -390,6 +390,17 @@ async fn the_obligations_page_shows_every_open_installment_with_its_amounts() {
     }
     let history = browser.get("/historia").await;
     assert_eq!(saldo(&history.body), owed(&account));
+
+    // An error page keeps the signed-in resident's menu.
+    let missing = browser
+        .get("/platnosci/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+    assert!(
+        missing.body.contains("Wyloguj") && !missing.body.contains(r#"href="/logowanie""#),
+        "the error page shows the signed-in menu: {}",
+        missing.body
+    );
 }
 
 #[tokio::test]

@@ -168,7 +168,7 @@ pub async fn render_obligations(page: &Page, error: Option<String>) -> AppResult
 
 pub async fn obligations(page: Page) -> Response {
     let result = render_obligations(&page, None).await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 #[derive(Debug, Clone)]
@@ -225,7 +225,7 @@ pub async fn history(page: Page) -> Response {
         .into_response())
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 /// Transfer details as the page shows them.
@@ -375,5 +375,5 @@ pub async fn transfer(page: Page) -> Response {
         .into_response())
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }

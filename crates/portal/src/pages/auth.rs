@@ -136,7 +136,7 @@ pub async fn login(page: Page, body: Bytes) -> Response {
                     StatusCode::UNAUTHORIZED,
                     "Nieprawidłowy adres e-mail lub hasło.",
                 ),
-                _ => return page.error_page(e),
+                _ => return page.error_page(e).await,
             };
             let view = Login {
                 layout: page.basic("Logowanie", "logowanie"),
@@ -243,7 +243,7 @@ pub async fn register(page: Page, body: Bytes) -> Response {
     // Checked before the account exists, so that a refused link leaves nothing behind.
     let verify_base = match mail_link(&page, "/weryfikacja") {
         Ok(base) => base,
-        Err(e) => return page.error_page(e),
+        Err(e) => return page.error_page(e).await,
     };
     if state.errors.is_empty() {
         match page
@@ -262,7 +262,7 @@ pub async fn register(page: Page, body: Bytes) -> Response {
                     "email",
                     "Nie udało się założyć konta z tymi danymi. Sprawdź je i spróbuj ponownie.",
                 ),
-                _ => return page.error_page(e),
+                _ => return page.error_page(e).await,
             },
         }
     }
@@ -397,7 +397,7 @@ pub async fn verify(page: Page, Query(q): Query<TokenQuery>) -> Response {
             );
             (StatusCode::UNPROCESSABLE_ENTITY, view).into_response()
         }
-        Err(e) => page.error_page(e),
+        Err(e) => page.error_page(e).await,
     }
 }
 
@@ -467,7 +467,7 @@ pub async fn reset_request(page: Page, body: Bytes) -> Response {
                 "email",
                 "Zbyt wiele próśb o zmianę hasła. Spróbuj ponownie później.",
             ),
-            Err(e) => return page.error_page(e),
+            Err(e) => return page.error_page(e).await,
         }
     }
     let view = ResetRequest {
@@ -570,7 +570,7 @@ pub async fn new_password(page: Page, Query(q): Query<TokenQuery>, body: Bytes) 
                 "password",
                 "Link do zmiany hasła jest nieprawidłowy albo wygasł. Poproś o nowy.",
             ),
-            Err(e) => return page.error_page(e),
+            Err(e) => return page.error_page(e).await,
         }
     }
     let view = NewPassword {

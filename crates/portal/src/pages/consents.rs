@@ -99,7 +99,7 @@ async fn render(page: &Page, saved: bool) -> AppResult<Response> {
 pub async fn form(page: Page, RawQuery(query): RawQuery) -> Response {
     let saved = query.is_some_and(|q| q.split('&').any(|p| p == "zapisano=1"));
     let result = render(&page, saved).await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 pub async fn save(page: Page, body: Bytes) -> Response {
@@ -135,5 +135,5 @@ pub async fn save(page: Page, body: Bytes) -> Response {
         Ok(see_other("/powiadomienia?zapisano=1"))
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }

@@ -39,7 +39,7 @@ pub async fn link_form(page: Page) -> Response {
         .into_response())
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 pub async fn link(page: Page, body: Bytes) -> Response {
@@ -98,7 +98,7 @@ pub async fn link(page: Page, body: Bytes) -> Response {
         Ok((StatusCode::UNPROCESSABLE_ENTITY, view).into_response())
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 /// Chooses the party to act for: only one of the account's own.
@@ -124,5 +124,5 @@ pub async fn switch(page: Page, body: Bytes) -> Response {
         Ok(response)
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }

@@ -89,7 +89,7 @@ pub async fn start(page: Page, body: Bytes) -> Response {
         next_step(&page, &p).await
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 async fn refused(page: &Page, message: &str) -> AppResult<Response> {
@@ -245,7 +245,7 @@ pub async fn result(page: Page, Path(raw): Path<String>) -> Response {
         .into_response())
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 /// `{"status": "succeeded", "label": "…", "final": true}` for the result page's script.

@@ -122,7 +122,7 @@ pub async fn home(page: Page) -> Response {
         .into_response())
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -187,7 +187,7 @@ pub async fn accessibility(page: Page) -> Response {
         .into_response())
     }
     .await;
-    page.finish(result)
+    page.finish(result).await
 }
 
 fn asset(content_type: &'static str, body: String, cache: &'static str) -> Response {
