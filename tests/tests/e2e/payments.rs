@@ -129,7 +129,13 @@ async fn a_sandbox_payment_over_http_lowers_the_balance_by_exactly_its_amount() 
     .await;
     assert_eq!(error_code(&other), "CONFLICT", "{other}");
 
-    // The sandbox page, then the payer's approval as a form post.
+    // The sandbox page (on the address the server is reached at, port included), then the
+    // payer's approval as a form post.
+    let redirect = payment["redirectUrl"].as_str().unwrap();
+    assert!(
+        redirect.starts_with(&format!("http://{SLUG}.localhost:{}/", app.port())),
+        "{redirect}"
+    );
     let path = sandbox_path(&payment["redirectUrl"]);
     let (status, page) = app.get(&h, &path).await;
     assert_eq!(status, StatusCode::OK);

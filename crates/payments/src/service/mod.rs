@@ -89,11 +89,20 @@ impl Payments {
         })
     }
 
-    /// `{scheme}://{slug}.{base_domain}`.
+    /// `{scheme}://{slug}.{base_domain}`, with the listening port on the development domain
+    /// `localhost` (`serve` on :8080 is reached there directly); a production domain is served
+    /// on the scheme's own port by the proxy in front.
     pub fn tenant_origin(&self, ctx: &Ctx) -> AppResult<String> {
         let tenant = ctx.tenant()?;
+        let port = match (self.links.base_domain.as_str(), self.links.local_addr.get()) {
+            ("localhost", Some(addr)) => match (self.links.scheme.as_str(), addr.port()) {
+                ("http", 80) | ("https", 443) => String::new(),
+                (_, port) => format!(":{port}"),
+            },
+            _ => String::new(),
+        };
         Ok(format!(
-            "{}://{}.{}",
+            "{}://{}.{}{port}",
             self.links.scheme,
             tenant.slug(),
             self.links.base_domain
