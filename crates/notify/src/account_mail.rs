@@ -11,15 +11,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
-use uuid::Uuid;
+use sea_orm::{ActiveModelTrait, ConnectionTrait};
 use wspolnota_core::value::Email;
 use wspolnota_core::{AppError, AppResult, Ctx, TenantDb};
 
 use crate::channel::ChannelKind;
-use crate::engine::deliver::status;
 use crate::engine::office;
-use crate::entity::message;
+use crate::engine::plan::{Draft, new_message};
 use crate::templates;
 
 /// Message kind of the address-confirmation e-mail.
@@ -110,31 +108,16 @@ pub async fn enqueue_account_mail<C: ConnectionTrait>(
         templates::render(&template, text, &values)
             .map_err(|e| AppError::internal(std::io::Error::other(e.to_string())))
     };
-    let now = ctx.clock().now();
-    let message = message::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        outbox_id: Set(None),
-        kind: Set(mail.kind().to_owned()),
-        party_id: Set(None),
-        channel: Set(ChannelKind::Email.as_str().to_owned()),
-        recipient: Set(to.as_str().to_owned()),
-        template: Set(template.id.clone()),
-        template_version: Set(template.version),
-        subject: Set(render(&template.subject)?.chars().take(300).collect()),
-        body: Set(render(&template.body)?),
-        html: Set(None),
-        status: Set(status::CREATED.to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        claimed_until: Set(None),
-        provider_id: Set(None),
-        error: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
-        delivered_at: Set(None),
-    }
-    .insert(db)
-    .await?;
+    let draft = Draft {
+        channel: ChannelKind::Email,
+        recipient: to.as_str().to_owned(),
+        subject: render(&template.subject)?,
+        body: render(&template.body)?,
+        template,
+    };
+    let message = new_message(ctx, None, mail.kind(), None, draft)
+        .insert(db)
+        .await?;
     tracing::info!(message = %message.id, kind = mail.kind(), "account e-mail queued");
     Ok(())
 }

@@ -122,7 +122,7 @@ pub async fn plan(n: &Notify, ctx: &Ctx) -> AppResult<usize> {
 }
 
 /// A new message row, due now.
-fn new_message(
+pub(crate) fn new_message(
     ctx: &Ctx,
     outbox_id: Option<i64>,
     kind: &str,
@@ -142,7 +142,7 @@ fn new_message(
         subject: Set(d.subject.chars().take(300).collect()),
         body: Set(d.body),
         html: Set(None),
-        status: Set("created".to_owned()),
+        status: Set(super::deliver::status::CREATED.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),
