@@ -1,5 +1,6 @@
 //! Registration, sign-in, sessions.
 
+use crate::mail::mail_to;
 use serde_json::Value;
 use wspolnota_e2e::{PASSWORD, StatusCode, TestApp, error_code, host, resident};
 
@@ -286,33 +287,6 @@ const REQUEST_RESET: &str = "mutation($email: String!, $url: String!) \
 const RESET: &str = "mutation($token: String!, $password: String!) \
      { auth { resetPassword(token: $token, newPassword: $password) } }";
 const VERIFY: &str = "mutation($token: String!) { auth { verifyEmail(token: $token) } }";
-
-/// Waits for the first e-mail to `to` whose subject contains `subject`, and returns its text.
-async fn mail_to(app: &TestApp, smtp: &crate::smtp::SmtpServer, to: &str, subject: &str) -> String {
-    use std::time::{Duration, Instant};
-    // The notifications worker runs every 2 s; the deadline only stops a broken run.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let found = smtp
-            .received()
-            .into_iter()
-            .filter(|m| m.rcpt_tos.iter().any(|r| r == to))
-            .map(|m| crate::smtp::parse_eml(&m.path))
-            .find(|p| p["subject"].as_str().is_some_and(|s| s.contains(subject)));
-        if let Some(parsed) = found {
-            return parsed["parts"]
-                .as_array()
-                .map(|parts| parts.iter().filter_map(|x| x["text"].as_str()).collect())
-                .unwrap_or_default();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no e-mail \"{subject}\" to {to} arrived\n{}",
-            app.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 /// The `token` parameter of the link to `page` in a mail's text.
 fn token_in(text: &str, page: &str) -> String {

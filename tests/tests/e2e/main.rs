@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod http;
 mod isolation;
+mod mail;
 mod notifications;
 mod oidc;
 mod payments;

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::mail::mail_to;
 use reqwest::header::{CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use wspolnota_e2e::{PASSWORD, SLUGS, StatusCode, TestApp, grosze, host, resident};
@@ -727,32 +728,6 @@ async fn every_tenant_has_a_public_page_and_an_accessibility_statement() {
         b.sign_in(&resident(slug), PASSWORD).await;
         let home = b.get("/").await;
         assert!(home.body.contains(r#"href="/naleznosci""#), "{slug}");
-    }
-}
-
-/// Waits for the e-mail to `to` whose subject contains `subject`; returns its text.
-async fn mail_to(app: &TestApp, smtp: &crate::smtp::SmtpServer, to: &str, subject: &str) -> String {
-    // The notifications worker sends every 2 s; the deadline only stops a broken run.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let found = smtp
-            .received()
-            .into_iter()
-            .filter(|m| m.rcpt_tos.iter().any(|r| r == to))
-            .map(|m| crate::smtp::parse_eml(&m.path))
-            .find(|p| p["subject"].as_str().is_some_and(|s| s.contains(subject)));
-        if let Some(parsed) = found {
-            return parsed["parts"]
-                .as_array()
-                .map(|parts| parts.iter().filter_map(|x| x["text"].as_str()).collect())
-                .unwrap_or_default();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no e-mail \"{subject}\" to {to} arrived\n{}",
-            app.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
