@@ -1,7 +1,7 @@
 //! The tenant's double-entry ledger: append-only journal entries of two or more lines whose
 //! debits equal their credits, each with an idempotency key; corrections are reversals.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 use wspolnota_core::{AppError, AppResult, Ctx, Money};
@@ -136,31 +136,45 @@ pub async fn post<C: ConnectionTrait>(db: &C, ctx: &Ctx, entry: Entry) -> AppRes
         return Ok(Posted::Replayed(existing.id));
     }
     let id = Uuid::now_v7();
-    ledger_entry::ActiveModel {
-        id: Set(id),
-        idempotency_key: Set(entry.key.clone()),
-        entry_date: Set(entry.date),
-        description: Set(entry.description.clone()),
-        reverses: Set(entry.reverses),
-        created_at: Set(ctx.clock().now()),
-        created_by: Set(ctx.account_id().map(|a| a.0)),
-    }
-    .insert(db)
-    .await?;
-    let mut lines = Vec::with_capacity(entry.lines.len());
-    for line in &entry.lines {
-        lines.push(ledger_line::ActiveModel {
-            entry_id: Set(id),
-            account: Set(line.account.clone()),
-            party_id: Set(line.party),
-            obligation_id: Set(line.obligation),
-            debit: Set(grosze(line.debit)?),
-            credit: Set(grosze(line.credit)?),
-            ..Default::default()
-        });
-    }
+    let (row, lines) = rows(entry, id, ctx.clock().now(), ctx.account_id().map(|a| a.0))?;
+    row.insert(db).await?;
     ledger_line::Entity::insert_many(lines).exec(db).await?;
     Ok(Posted::New(id))
+}
+
+/// The journal entry's row under `id` and its lines' rows, as [`post`] stores them (the batch
+/// posting in `service::bulk` writes the same rows for many entries at once).
+pub(crate) fn rows(
+    entry: Entry,
+    id: Uuid,
+    created_at: DateTime<Utc>,
+    created_by: Option<Uuid>,
+) -> AppResult<(ledger_entry::ActiveModel, Vec<ledger_line::ActiveModel>)> {
+    let lines = entry
+        .lines
+        .iter()
+        .map(|line| {
+            Ok(ledger_line::ActiveModel {
+                entry_id: Set(id),
+                account: Set(line.account.clone()),
+                party_id: Set(line.party),
+                obligation_id: Set(line.obligation),
+                debit: Set(grosze(line.debit)?),
+                credit: Set(grosze(line.credit)?),
+                ..Default::default()
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let row = ledger_entry::ActiveModel {
+        id: Set(id),
+        idempotency_key: Set(entry.key),
+        entry_date: Set(entry.date),
+        description: Set(entry.description),
+        reverses: Set(entry.reverses),
+        created_at: Set(created_at),
+        created_by: Set(created_by),
+    };
+    Ok((row, lines))
 }
 
 /// Reverses a posted entry with its mirror image (storno), dated `date`.

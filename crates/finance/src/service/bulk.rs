@@ -92,7 +92,7 @@ pub async fn record_many<C: ConnectionTrait>(
     let posted_entries = earlier_entries(db, &entry_keys).await?;
 
     let now = ctx.clock().now();
-    let mut out = Writes::default();
+    let mut out = Writes::by(ctx);
     let mut slots = Vec::with_capacity(inputs.len());
     let mut in_batch: HashMap<String, usize> = HashMap::new();
     for (input, key) in inputs.into_iter().zip(entry_keys) {
@@ -110,7 +110,7 @@ pub async fn record_many<C: ConnectionTrait>(
         book.post(fin, &fees, input, key, entry_id, now, &mut out)?;
         slots.push(Slot::New(at));
     }
-    let stored = out.write(db, ctx, &book, rows, now).await?;
+    let stored = out.write(db, &book, rows, now).await?;
     assemble(slots, earlier, stored)
 }
 
@@ -128,7 +128,7 @@ pub async fn post_entries<C: ConnectionTrait>(
     let keys: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
     let mut posted = earlier_entries(db, &keys).await?;
     let now = ctx.clock().now();
-    let mut out = Writes::default();
+    let mut out = Writes::by(ctx);
     let mut ids = Vec::with_capacity(entries.len());
     for entry in entries {
         let entry = entry.validated().map_err(|e| {
@@ -142,10 +142,6 @@ pub async fn post_entries<C: ConnectionTrait>(
         let id = out.entry(entry, now)?;
         posted.insert(key, id);
         ids.push(id);
-    }
-    let created_by = ctx.account_id().map(|a| a.0);
-    for e in &mut out.entries {
-        e.created_by = Set(created_by);
     }
     insert_all::<ledger_entry::Entity, _>(db, out.entries, 7).await?;
     insert_all::<ledger_line::Entity, _>(db, out.lines, 6).await?;
@@ -562,48 +558,35 @@ struct Writes {
     payments: Vec<payment::Model>,
     allocations: Vec<allocation::ActiveModel>,
     outbox: Vec<OutboxRow>,
+    /// The account posting (recorded on each journal entry).
+    created_by: Option<Uuid>,
 }
 
 impl Writes {
+    fn by(ctx: &Ctx) -> Self {
+        Self {
+            created_by: ctx.account_id().map(|a| a.0),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a validated entry's rows; returns its id.
     fn entry(&mut self, entry: Entry, now: DateTime<Utc>) -> AppResult<Uuid> {
         let id = Uuid::now_v7();
-        for line in &entry.lines {
-            self.lines.push(ledger_line::ActiveModel {
-                entry_id: Set(id),
-                account: Set(line.account.clone()),
-                party_id: Set(line.party),
-                obligation_id: Set(line.obligation),
-                debit: Set(money_col(line.debit)?),
-                credit: Set(money_col(line.credit)?),
-                ..Default::default()
-            });
-        }
-        self.entries.push(ledger_entry::ActiveModel {
-            id: Set(id),
-            idempotency_key: Set(entry.key),
-            entry_date: Set(entry.date),
-            description: Set(entry.description),
-            reverses: Set(entry.reverses),
-            created_at: Set(now),
-            created_by: Set(None),
-        });
+        let (row, lines) = crate::ledger::rows(entry, id, now, self.created_by)?;
+        self.entries.push(row);
+        self.lines.extend(lines);
         Ok(id)
     }
 
     async fn write<C: ConnectionTrait>(
         self,
         db: &C,
-        ctx: &Ctx,
         book: &Book,
         rows: Rows,
         now: DateTime<Utc>,
     ) -> AppResult<Stored> {
-        let created_by = ctx.account_id().map(|a| a.0);
-        let mut entries = self.entries;
-        for e in &mut entries {
-            e.created_by = Set(created_by);
-        }
-        insert_all::<ledger_entry::Entity, _>(db, entries, 7).await?;
+        insert_all::<ledger_entry::Entity, _>(db, self.entries, 7).await?;
         insert_all::<ledger_line::Entity, _>(db, self.lines, 6).await?;
         let active: Vec<payment::ActiveModel> = self
             .payments
