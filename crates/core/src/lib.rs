@@ -6,6 +6,7 @@
 //! [`EService`] contract that plugin crates implement.
 
 pub mod audit;
+pub mod bulk;
 pub mod clock;
 pub mod ctx;
 pub mod db;

@@ -6,6 +6,7 @@ use sea_orm_migration::sea_orm::ConnectionTrait;
 use sea_orm_migration::sea_orm::sea_query::{Alias, OnConflict, Query};
 use uuid::Uuid;
 
+use crate::bulk::{Batch, Column};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 
@@ -38,4 +39,43 @@ pub async fn enqueue<C: ConnectionTrait>(
                 .to_owned(),
         );
     Ok(db.execute(&insert).await?.rows_affected() == 1)
+}
+
+/// A message for [`enqueue_many`].
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub party: Option<Uuid>,
+    pub dedupe_key: String,
+    pub payload: serde_json::Value,
+}
+
+/// Enqueues many messages of `kind` in one statement, as [`enqueue`] does each: a message whose
+/// cause was enqueued before is skipped.
+pub async fn enqueue_many<C: ConnectionTrait>(
+    db: &C,
+    ctx: &Ctx,
+    kind: &str,
+    messages: Vec<Message>,
+) -> AppResult<()> {
+    let now = ctx.clock().now();
+    let mut rows = Batch::new(
+        "outbox",
+        vec![
+            Column::new("kind", "text"),
+            Column::new("party_id", "uuid"),
+            Column::new("dedupe_key", "text"),
+            Column::new("payload", "text"),
+            Column::new("created_at", "timestamptz"),
+        ],
+    );
+    for m in messages {
+        rows.push(vec![
+            kind.into(),
+            m.party.into(),
+            m.dedupe_key.into(),
+            m.payload.to_string().into(),
+            now.into(),
+        ])?;
+    }
+    rows.insert_or_skip(db, &["dedupe_key"]).await
 }

@@ -14,13 +14,13 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 use uuid::Uuid;
-use wspolnota_core::{AppError, AppResult, Ctx, Money};
+use wspolnota_core::bulk::{Batch, is_in};
+use wspolnota_core::{AppError, AppResult, Ctx, Money, outbox};
 
 use super::payments::{NewPayment, Recorded};
 use super::{Finance, catalogue, money_col};
@@ -110,7 +110,7 @@ pub async fn record_many<C: ConnectionTrait>(
         book.post(fin, &fees, input, key, entry_id, now, &mut out)?;
         slots.push(Slot::New(at));
     }
-    let stored = out.write(db, &book, rows, now).await?;
+    let stored = out.write(db, ctx, &book, rows).await?;
     assemble(slots, earlier, stored)
 }
 
@@ -143,8 +143,8 @@ pub async fn post_entries<C: ConnectionTrait>(
         posted.insert(key, id);
         ids.push(id);
     }
-    insert_all::<ledger_entry::Entity, _>(db, out.entries, 7).await?;
-    insert_all::<ledger_line::Entity, _>(db, out.lines, 6).await?;
+    insert_all::<ledger_entry::Entity, _>(db, out.entries).await?;
+    insert_all::<ledger_line::Entity, _>(db, out.lines).await?;
     Ok(ids)
 }
 
@@ -179,7 +179,11 @@ async fn earlier_payments<C: ConnectionTrait>(
     let mut earlier = Earlier::default();
     for part in keys.chunks(IN_LIST) {
         for p in payment::Entity::find()
-            .filter(payment::Column::IdempotencyKey.is_in(part.iter().copied()))
+            .filter(is_in(
+                db.get_database_backend(),
+                payment::Column::IdempotencyKey,
+                part.iter().copied(),
+            )?)
             .all(db)
             .await?
         {
@@ -190,7 +194,11 @@ async fn earlier_payments<C: ConnectionTrait>(
         let ids: Vec<Uuid> = earlier.payments.values().map(|p| p.id).collect();
         for part in ids.chunks(IN_LIST) {
             for a in allocation::Entity::find()
-                .filter(allocation::Column::PaymentId.is_in(part.iter().copied()))
+                .filter(is_in(
+                    db.get_database_backend(),
+                    allocation::Column::PaymentId,
+                    part.iter().copied(),
+                )?)
                 .order_by_asc(allocation::Column::Id)
                 .all(db)
                 .await?
@@ -208,7 +216,11 @@ async fn existing_parties<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult
         let got: Vec<Uuid> = party::Entity::find()
             .select_only()
             .column(party::Column::Id)
-            .filter(party::Column::Id.is_in(part.iter().copied()))
+            .filter(is_in(
+                db.get_database_backend(),
+                party::Column::Id,
+                part.iter().copied(),
+            )?)
             .into_tuple()
             .all(db)
             .await?;
@@ -228,7 +240,11 @@ async fn earlier_entries<C: ConnectionTrait>(
             .select_only()
             .column(ledger_entry::Column::Id)
             .column(ledger_entry::Column::IdempotencyKey)
-            .filter(ledger_entry::Column::IdempotencyKey.is_in(part.iter().map(String::as_str)))
+            .filter(is_in(
+                db.get_database_backend(),
+                ledger_entry::Column::IdempotencyKey,
+                part.iter().map(String::as_str),
+            )?)
             .into_tuple()
             .all(db)
             .await?;
@@ -255,7 +271,11 @@ impl Book {
         let mut costs: HashMap<Uuid, Vec<cost::Model>> = HashMap::new();
         for part in parties.chunks(IN_LIST) {
             for i in installment::Entity::find()
-                .filter(installment::Column::PartyId.is_in(part.iter().copied()))
+                .filter(is_in(
+                    db.get_database_backend(),
+                    installment::Column::PartyId,
+                    part.iter().copied(),
+                )?)
                 .filter(installment::Column::Outstanding.gt(0))
                 .order_by_asc(installment::Column::DueDate)
                 .order_by_asc(installment::Column::Number)
@@ -266,7 +286,11 @@ impl Book {
                 installments.entry(i.party_id).or_default().push(i);
             }
             for c in cost::Entity::find()
-                .filter(cost::Column::PartyId.is_in(part.iter().copied()))
+                .filter(is_in(
+                    db.get_database_backend(),
+                    cost::Column::PartyId,
+                    part.iter().copied(),
+                )?)
                 .filter(cost::Column::Outstanding.gt(0))
                 .order_by_asc(cost::Column::DeliveredOn)
                 .order_by_asc(cost::Column::Id)
@@ -286,7 +310,11 @@ impl Book {
         let mut obligations = HashMap::with_capacity(ids.len());
         for part in ids.chunks(IN_LIST) {
             for o in obligation::Entity::find()
-                .filter(obligation::Column::Id.is_in(part.iter().copied()))
+                .filter(is_in(
+                    db.get_database_backend(),
+                    obligation::Column::Id,
+                    part.iter().copied(),
+                )?)
                 .all(db)
                 .await?
             {
@@ -513,16 +541,15 @@ impl Book {
             created_at: now,
         });
         // The payer hears of it with the new balance (the notifications e-service sends it).
-        out.outbox.push(OutboxRow {
-            party_id,
+        out.outbox.push(outbox::Message {
+            party: Some(party_id),
             dedupe_key: format!("payment_posted:{payment_id}"),
             payload: serde_json::json!({
                 "paymentId": payment_id,
                 "amount": input.amount.to_string(),
                 "paidOn": input.paid_on,
                 "channel": input.channel.as_str(),
-            })
-            .to_string(),
+            }),
         });
         Ok(())
     }
@@ -544,12 +571,6 @@ fn kind_at<'k>(kinds: &'k [KindConfig], code: &str, date: NaiveDate) -> AppResul
         })
 }
 
-struct OutboxRow {
-    party_id: Uuid,
-    dedupe_key: String,
-    payload: String,
-}
-
 /// The rows a batch writes.
 #[derive(Default)]
 struct Writes {
@@ -557,7 +578,7 @@ struct Writes {
     lines: Vec<ledger_line::ActiveModel>,
     payments: Vec<payment::Model>,
     allocations: Vec<allocation::ActiveModel>,
-    outbox: Vec<OutboxRow>,
+    outbox: Vec<outbox::Message>,
     /// The account posting (recorded on each journal entry).
     created_by: Option<Uuid>,
 }
@@ -582,12 +603,12 @@ impl Writes {
     async fn write<C: ConnectionTrait>(
         self,
         db: &C,
+        ctx: &Ctx,
         book: &Book,
         rows: Rows,
-        now: DateTime<Utc>,
     ) -> AppResult<Stored> {
-        insert_all::<ledger_entry::Entity, _>(db, self.entries, 7).await?;
-        insert_all::<ledger_line::Entity, _>(db, self.lines, 6).await?;
+        insert_all::<ledger_entry::Entity, _>(db, self.entries).await?;
+        insert_all::<ledger_line::Entity, _>(db, self.lines).await?;
         let active: Vec<payment::ActiveModel> = self
             .payments
             .iter()
@@ -623,71 +644,40 @@ impl Writes {
                 }
             }
             Rows::Built => {
-                insert_all::<payment::Entity, _>(db, active, 10).await?;
-                insert_all::<allocation::Entity, _>(db, self.allocations, 6).await?;
+                insert_all::<payment::Entity, _>(db, active).await?;
+                insert_all::<allocation::Entity, _>(db, self.allocations).await?;
                 stored.payments = self.payments;
             }
         }
-        for part in self.outbox.chunks(MAX_PARAMS / 5) {
-            let mut insert = Query::insert();
-            insert.into_table(Alias::new("outbox")).columns(
-                ["kind", "party_id", "dedupe_key", "payload", "created_at"].map(Alias::new),
-            );
-            for row in part {
-                insert
-                    .values([
-                        "payment_posted".into(),
-                        Some(row.party_id).into(),
-                        row.dedupe_key.as_str().into(),
-                        row.payload.as_str().into(),
-                        now.into(),
-                    ])
-                    .map_err(AppError::internal)?;
-            }
-            insert.on_conflict(
-                OnConflict::column(Alias::new("dedupe_key"))
-                    .do_nothing()
-                    .to_owned(),
-            );
-            db.execute(&insert).await?;
-        }
+        outbox::enqueue_many(db, ctx, "payment_posted", self.outbox).await?;
+        // Only what allocation changes: the rows exist.
         let installments: Vec<installment::ActiveModel> = book
             .installments
             .values()
             .flatten()
             .filter(|i| book.changed_installments.contains(&i.id))
-            .map(|i| installment::ActiveModel::from(i.clone()).reset_all())
+            .map(|i| installment::ActiveModel {
+                id: Set(i.id),
+                outstanding: Set(i.outstanding),
+                paid_on: Set(i.paid_on),
+                ..Default::default()
+            })
             .collect();
-        for part in chunks(installments, 8) {
-            installment::Entity::insert_many(part)
-                .on_conflict(
-                    OnConflict::column(installment::Column::Id)
-                        .update_columns([
-                            installment::Column::Outstanding,
-                            installment::Column::PaidOn,
-                        ])
-                        .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await?;
-        }
+        Batch::of::<installment::Entity>(installments)?
+            .update(db, "id")
+            .await?;
         let costs: Vec<cost::ActiveModel> = book
             .costs
             .values()
             .flatten()
             .filter(|c| book.changed_costs.contains(&c.id))
-            .map(|c| cost::ActiveModel::from(c.clone()).reset_all())
+            .map(|c| cost::ActiveModel {
+                id: Set(c.id),
+                outstanding: Set(c.outstanding),
+                ..Default::default()
+            })
             .collect();
-        for part in chunks(costs, 7) {
-            cost::Entity::insert_many(part)
-                .on_conflict(
-                    OnConflict::column(cost::Column::Id)
-                        .update_columns([cost::Column::Outstanding])
-                        .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await?;
-        }
+        Batch::of::<cost::Entity>(costs)?.update(db, "id").await?;
         Ok(stored)
     }
 }
@@ -703,16 +693,13 @@ fn chunks<T>(rows: Vec<T>, columns: usize) -> Vec<Vec<T>> {
     out
 }
 
-/// Multi-row `INSERT`s of `rows` (each with `columns` columns set).
-pub async fn insert_all<E, C>(db: &C, rows: Vec<E::ActiveModel>, columns: usize) -> AppResult<()>
+/// Inserts `rows` with a few statements ([`wspolnota_core::bulk`]).
+pub async fn insert_all<E, C>(db: &C, rows: Vec<E::ActiveModel>) -> AppResult<()>
 where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    for part in chunks(rows, columns) {
-        E::insert_many(part).exec_without_returning(db).await?;
-    }
-    Ok(())
+    Batch::of::<E>(rows)?.insert(db).await
 }
 
 #[derive(Default)]

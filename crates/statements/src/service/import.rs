@@ -21,11 +21,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, OnConflict, Query};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, Set};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+use wspolnota_core::bulk::{Batch, Column};
 use wspolnota_core::{AppError, AppResult, Ctx, Money, TenantDb, TenantTx, audit};
 use wspolnota_finance::config::FeesConfig;
 use wspolnota_finance::ledger::{self, Entry, Line};
@@ -514,7 +514,7 @@ impl Run<'_> {
                 Outcome::Done => {}
             }
         }
-        bulk::insert_all::<line::Entity, _>(&**self.tx, rows, 24).await
+        bulk::insert_all::<line::Entity, _>(&**self.tx, rows).await
     }
 
     /// Claims the lines' dedupe keys for their accounts, in order: `true` for a line claimed
@@ -539,26 +539,22 @@ impl Run<'_> {
             .filter(|(_, fresh)| **fresh)
             .map(|(((p, k), id), _)| (p, k, id))
             .collect();
-        for part in rows.chunks(CLAIMS_PER_STATEMENT) {
-            let mut insert = Query::insert();
-            insert
-                .into_table(Alias::new("st_seen"))
-                .columns(["account", "dedupe_key", "line_id"].map(Alias::new));
-            for (p, key, id) in part {
-                insert
-                    .values([(*p.account).into(), key.as_str().into(), (**id).into()])
-                    .map_err(AppError::internal)?;
-            }
-            insert
-                .on_conflict(
-                    OnConflict::columns([Alias::new("account"), Alias::new("dedupe_key")])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .returning_col(Alias::new("line_id"));
-            for row in self.tx.query_all(&insert).await? {
-                claimed.insert(row.try_get::<Uuid>("", "line_id")?);
-            }
+        let mut claims = Batch::new(
+            "st_seen",
+            vec![
+                Column::new("account", "text"),
+                Column::new("dedupe_key", "text"),
+                Column::new("line_id", "uuid"),
+            ],
+        );
+        for (p, key, id) in rows {
+            claims.push(vec![(*p.account).into(), key.as_str().into(), (*id).into()])?;
+        }
+        for row in claims
+            .insert_new(&**self.tx, &["account", "dedupe_key"], "line_id")
+            .await?
+        {
+            claimed.insert(row.try_get::<Uuid>("", "line_id")?);
         }
         Ok(ids.iter().map(|id| claimed.contains(id)).collect())
     }
@@ -629,9 +625,6 @@ impl Run<'_> {
         Ok((posted.id(), note))
     }
 }
-
-/// The claims per `INSERT` (3 bind parameters each).
-const CLAIMS_PER_STATEMENT: usize = 5_000;
 
 fn lost() -> AppError {
     AppError::internal(std::io::Error::other(

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 use wspolnota_core::AppResult;
+use wspolnota_core::bulk::is_in;
 use wspolnota_core::value::{Nip, Nrb, Pesel};
 use wspolnota_finance::Finance;
 use wspolnota_finance::entity::{party, virtual_account};
@@ -119,7 +120,11 @@ impl Lookups {
         full.dedup();
         for part in full.chunks(IN_LIST) {
             for va in virtual_account::Entity::find()
-                .filter(virtual_account::Column::Nrb.is_in(part.iter().map(String::as_str)))
+                .filter(is_in(
+                    db.get_database_backend(),
+                    virtual_account::Column::Nrb,
+                    part.iter().map(String::as_str),
+                )?)
                 .all(db)
                 .await?
             {
@@ -133,7 +138,11 @@ impl Lookups {
                 .select_only()
                 .column(party::Column::Id)
                 .column(party::Column::Number)
-                .filter(party::Column::Number.is_in(part.iter().copied()))
+                .filter(is_in(
+                    db.get_database_backend(),
+                    party::Column::Number,
+                    part.iter().copied(),
+                )?)
                 .into_tuple()
                 .all(db)
                 .await?;
@@ -148,7 +157,11 @@ impl Lookups {
                 .select_only()
                 .column(party::Column::Id)
                 .column(party::Column::Nip)
-                .filter(party::Column::Nip.is_in(part.iter().map(String::as_str)))
+                .filter(is_in(
+                    db.get_database_backend(),
+                    party::Column::Nip,
+                    part.iter().map(String::as_str),
+                )?)
                 .into_tuple()
                 .all(db)
                 .await?;
@@ -165,7 +178,11 @@ impl Lookups {
                 .select_only()
                 .column(party::Column::Id)
                 .column(party::Column::PeselHmac)
-                .filter(party::Column::PeselHmac.is_in(part.iter().map(|(_, h)| h.as_str())))
+                .filter(is_in(
+                    db.get_database_backend(),
+                    party::Column::PeselHmac,
+                    part.iter().map(|(_, h)| h.as_str()),
+                )?)
                 .into_tuple()
                 .all(db)
                 .await?;
