@@ -172,11 +172,12 @@ impl Batch {
                     let _ = write!(sql, " RETURNING {}", quote(r));
                 }
                 for part in self.rows.chunks(PG_ROWS) {
-                    let stmt = Statement::from_sql_and_values(
-                        DbBackend::Postgres,
-                        sql.clone(),
-                        self.arrays(part)?,
-                    );
+                    let arrays = self
+                        .arrays(part)?
+                        .into_iter()
+                        .map(|a| Value::String(Some(a)));
+                    let stmt =
+                        Statement::from_sql_and_values(DbBackend::Postgres, sql.clone(), arrays);
                     out.extend(run(db, stmt, returning.is_some()).await?);
                 }
             }
@@ -229,20 +230,23 @@ impl Batch {
                     .filter(|c| c.name != key)
                     .map(|c| format!("{0} = v.{0}", quote(&c.name)))
                     .collect();
-                let sql = format!(
-                    "UPDATE {table} SET {} FROM {} AS v({}) WHERE {table}.{k} = v.{k}",
-                    sets.join(", "),
-                    self.unnest(1),
-                    self.names(),
-                    k = quote(key),
-                );
                 for part in self.rows.chunks(PG_ROWS) {
-                    let stmt = Statement::from_sql_and_values(
-                        DbBackend::Postgres,
-                        sql.clone(),
-                        self.arrays(part)?,
+                    // Constants, not parameters: the planner sees how many rows there are and
+                    // probes the key's index instead of hashing a scan of the whole table.
+                    let arrays: Vec<String> = self
+                        .arrays(part)?
+                        .iter()
+                        .zip(&self.columns)
+                        .map(|(a, c)| format!("{}::{}[]", constant(a), c.pg_type))
+                        .collect();
+                    let sql = format!(
+                        "UPDATE {table} SET {} FROM unnest({}) AS v({}) WHERE {table}.{k} = v.{k}",
+                        sets.join(", "),
+                        arrays.join(", "),
+                        self.names(),
+                        k = quote(key),
                     );
-                    db.execute_raw(stmt).await?;
+                    db.execute_unprepared(&sql).await?;
                 }
             }
             backend => {
@@ -290,7 +294,7 @@ impl Batch {
     }
 
     /// Each column of `rows` as one PostgreSQL array literal.
-    fn arrays(&self, rows: &[Vec<Value>]) -> AppResult<Vec<Value>> {
+    fn arrays(&self, rows: &[Vec<Value>]) -> AppResult<Vec<String>> {
         let mut arrays: Vec<String> = self
             .columns
             .iter()
@@ -312,19 +316,17 @@ impl Batch {
                 })?;
             }
         }
-        Ok(arrays
-            .into_iter()
-            .map(|mut a| {
-                a.push('}');
-                Value::String(Some(a))
-            })
-            .collect())
+        for a in &mut arrays {
+            a.push('}');
+        }
+        Ok(arrays)
     }
 }
 
-/// `column IN (values)`. On PostgreSQL the values are ONE array parameter
-/// (`column = ANY($1::uuid[])`): a statement planned the same whatever the count, instead of
-/// one with a parameter per value.
+/// `column IN (values)`. On PostgreSQL the values are ONE array constant
+/// (`column = ANY('{…}'::uuid[])`) instead of a parameter each. A constant, not a parameter:
+/// cast from a parameter, the array's length is unknown to the planner, which then guesses
+/// ten values and may scan the whole table once per value.
 pub fn is_in<C, V>(
     backend: DbBackend,
     column: C,
@@ -359,10 +361,10 @@ where
         quote(&column.entity_name().to_string()),
         quote(column.as_str())
     );
-    Ok(Expr::cust_with_values(
-        format!("{column_ref} = ANY($1::{pg}[])"),
-        [Value::String(Some(array))],
-    ))
+    Ok(Expr::cust(format!(
+        "{column_ref} = ANY({}::{pg}[])",
+        constant(&array)
+    )))
 }
 
 async fn run<C: ConnectionTrait>(
@@ -432,6 +434,21 @@ fn push_element(out: &mut String, value: &Value) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// `text` as an escape string constant (`E'…'`): backslashes and quotes escaped, so its
+/// meaning does not depend on `standard_conforming_strings`.
+fn constant(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    out.push_str("E'");
+    for ch in text.chars() {
+        if ch == '\\' || ch == '\'' {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('\'');
+    out
+}
+
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -477,6 +494,11 @@ mod tests {
             literal(&[Value::ChronoDateTimeUtc(Some(t))]),
             r#""2026-11-27 09:11:12.123456+00""#
         );
+    }
+
+    #[test]
+    fn constants_escape_quotes_and_backslashes() {
+        assert_eq!(constant(r#"{"a\\b",'x'}"#), r#"E'{"a\\\\b",\'x\'}'"#);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::columns;
 mod m20261127_000001_core;
 mod m20261127_000002_outbox;
 mod m20261127_000100_finance;
+mod m20261127_000110_installments_hot;
 mod m20261127_000200_payments;
 mod m20261127_000210_payouts;
 mod m20261127_000300_statements;
@@ -37,7 +38,10 @@ pub fn core() -> Vec<Box<dyn MigrationTrait>> {
 
 /// The finance e-service's tables.
 pub fn finance() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261127_000100_finance::Migration)]
+    vec![
+        Box::new(m20261127_000100_finance::Migration),
+        Box::new(m20261127_000110_installments_hot::Migration),
+    ]
 }
 
 /// The payments e-service's tables (it builds on finance's).
