@@ -256,13 +256,8 @@ async fn begin_in_schema(
 ) -> AppResult<DatabaseTransaction> {
     let tx = pool.begin().await?;
     // The schema name comes from a validated slug (a-z, 0-9, '_'), so quoting is enough.
-    // Custom plans only: a statement prepared once and run thousands of times in one import
-    // would otherwise get a generic plan costed on the table as last analysed (empty, on a
-    // new tenant) and keep scanning it whole as the transaction fills it — quadratic.
-    tx.execute_unprepared(&format!(
-        "SET LOCAL search_path TO \"{schema}\"; SET LOCAL plan_cache_mode = force_custom_plan"
-    ))
-    .await?;
+    tx.execute_unprepared(&format!("SET LOCAL search_path TO \"{schema}\""))
+        .await?;
     Ok(tx)
 }
 

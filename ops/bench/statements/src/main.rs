@@ -650,6 +650,7 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
         log(format!("CHECK FAILED: {p}"));
     }
     emit(json!({
+        "import_id": summary.id.to_string(),
         "seconds": secs, "lines": summary.lines, "matched": summary.matched,
         "unmatched": summary.unmatched, "duplicates": summary.duplicates,
         "total": summary.total.to_string(), "file_bytes": file_bytes, "vm_hwm_kib": hwm,
@@ -660,6 +661,92 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
         "problems": problems,
     }));
     Ok(problems.is_empty())
+}
+
+/// The tables posting writes rows into, and how to find the rows one import wrote (`$IMPORT`
+/// stands for its id; earlier tables in the list are staged first).
+const FLOOR_TABLES: [(&str, &str); 7] = [
+    (
+        "st_lines",
+        "SELECT * FROM st_lines WHERE import_id = '$IMPORT'",
+    ),
+    (
+        "st_seen",
+        "SELECT s.* FROM st_seen s WHERE s.line_id IN (SELECT id FROM floor_src_st_lines)",
+    ),
+    (
+        "finance_payments",
+        "SELECT p.* FROM finance_payments p \
+         WHERE p.id IN (SELECT payment_id FROM floor_src_st_lines)",
+    ),
+    (
+        "ledger_entries",
+        "SELECT e.* FROM ledger_entries e WHERE e.id IN (SELECT entry_id FROM floor_src_st_lines)",
+    ),
+    (
+        "ledger_lines",
+        "SELECT l.* FROM ledger_lines l \
+         WHERE l.entry_id IN (SELECT id FROM floor_src_ledger_entries)",
+    ),
+    (
+        "finance_allocations",
+        "SELECT a.* FROM finance_allocations a \
+         WHERE a.payment_id IN (SELECT id FROM floor_src_finance_payments)",
+    ),
+    (
+        "outbox",
+        "SELECT o.* FROM outbox o WHERE o.dedupe_key IN \
+         (SELECT 'payment_posted:' || id FROM floor_src_finance_payments)",
+    ),
+];
+
+/// PostgreSQL writing every row one import's posting wrote, itself: the rows are staged in
+/// temporary tables (not timed), then `INSERT … SELECT`ed, in one transaction, into empty
+/// copies of their tables with the same indexes and constraints (`LIKE … INCLUDING ALL`).
+/// No parsing, no network, no decisions: the least a database can spend on those writes.
+/// (Seconds, rows written.) The installments' updates are left out (their rows cannot be
+/// put back as they were), so the floor is lower than the real one.
+async fn floor(url: &str, import_id: &str) -> Result<(f64, u64)> {
+    Uuid::parse_str(import_id).context("the import's id")?;
+    let schema = wspolnota_core::TenantSlug::parse(env::SLUG)
+        .map_err(|e| anyhow!("{e}"))?
+        .schema_name();
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    let run = |sql: String| sqlx::raw_sql(sqlx::AssertSqlSafe(sql));
+    run(format!("SET search_path TO \"{schema}\""))
+        .execute(&mut conn)
+        .await?;
+    for (table, select) in FLOOR_TABLES {
+        run(format!(
+            "DROP TABLE IF EXISTS floor_src_{table}; \
+             CREATE TEMP TABLE floor_src_{table} AS {}; \
+             DROP TABLE IF EXISTS floor_{table}; \
+             CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)",
+            select.replace("$IMPORT", import_id)
+        ))
+        .execute(&mut conn)
+        .await?;
+    }
+    let started = Instant::now();
+    let mut rows = 0;
+    let mut tx = conn.begin().await?;
+    for (table, _) in FLOOR_TABLES {
+        rows += run(format!(
+            "INSERT INTO floor_{table} SELECT * FROM floor_src_{table}"
+        ))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    let secs = started.elapsed().as_secs_f64();
+    for (table, _) in FLOOR_TABLES {
+        run(format!("DROP TABLE floor_{table}"))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await?;
+    Ok((secs, rows))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1007,6 +1094,7 @@ async fn bench_backend(
         rows.push(matched);
         let (v, good) = child(file_args("import")).await?;
         ok &= good;
+        let v_import_id = v.get("import_id").and_then(Json::as_str).map(str::to_owned);
         let row = Row {
             backend: backend.into(),
             phase: "import",
@@ -1036,8 +1124,38 @@ async fn bench_backend(
             baseline: Some((bname, base_rate)),
             detail: json!({ "derived": "import seconds - match seconds" }),
         };
+        let post_secs = post.secs;
         rows.push(row);
         rows.push(post);
+        if let (Location::Postgres(url), Some(id)) = (location, v_import_id.as_deref()) {
+            let (secs, written) = floor(url, id).await?;
+            log(format!(
+                "{backend} floor {n}: PostgreSQL wrote the {written} rows posting wrote in \
+                 {secs:.2} s; posting took {:.1}× that",
+                post_secs / secs.max(1e-9)
+            ));
+            rows.push(Row {
+                backend: backend.into(),
+                phase: "floor",
+                lines: *n,
+                secs,
+                rss_kib: 0,
+                file_bytes: 0,
+                baseline: None,
+                detail: json!({ "rows_written": written,
+                    "how": "INSERT … SELECT of the rows the import's posting wrote into empty copies of their tables (same indexes)" }),
+            });
+            rows.push(Row {
+                backend: backend.into(),
+                phase: "post÷floor",
+                lines: *n,
+                secs: post_secs,
+                rss_kib: 0,
+                file_bytes: 0,
+                baseline: Some(("floor", *n as f64 / secs.max(1e-9))),
+                detail: json!({ "derived": "post seconds vs floor seconds" }),
+            });
+        }
     }
     Ok((rows, ok))
 }
