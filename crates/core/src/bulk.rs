@@ -3,13 +3,14 @@
 //! SQLite (in process: no round trips) takes multi-row `INSERT … VALUES` with bind parameters,
 //! as many rows per statement as its parameter limit allows. PostgreSQL takes each column as
 //! ONE array parameter and unnests them: `INSERT INTO t (a, b) SELECT * FROM unnest($1::uuid[],
-//! $2::int8[])`. Thousands of rows then cost a statement of a few parameters that PostgreSQL
-//! parses and plans once, instead of one with tens of thousands of them (about half the server
-//! time, and far less client work, measured by `ops/bench/statements`). Arrays are sent in
-//! PostgreSQL's text form, so NULLs and every column type go through the same path.
+//! $2::int8[])` — one prepared statement per table however many rows, instead of statements
+//! with a bind parameter per value that PostgreSQL parses and plans anew for each row count.
+//! Arrays are sent in PostgreSQL's text form, so NULLs and every column type take one path.
 //!
 //! Updates work the same way: `UPDATE t SET c = v.c FROM unnest(…) AS v(k, c) WHERE t.k = v.k`
 //! (SQLite: `FROM (VALUES …)`), which rewrites only the changed columns of rows that exist.
+//! Updates and [`is_in`] lookups carry their arrays as constants in the statement, so that the
+//! planner knows how many rows it joins (see [`is_in`]).
 
 use std::fmt::Write as _;
 
@@ -68,8 +69,13 @@ impl Batch {
         let Some(first) = models.first() else {
             return Ok(Self::new(table, Vec::new()));
         };
+        // Per column, in the entity's order: whether the rows set it.
+        let wanted: Vec<bool> = E::Column::iter()
+            .map(|c| first.get(c).into_value().is_some())
+            .collect();
         let set: Vec<E::Column> = E::Column::iter()
-            .filter(|c| first.get(*c).into_value().is_some())
+            .zip(&wanted)
+            .filter_map(|(c, w)| w.then_some(c))
             .collect();
         let mut columns = Vec::with_capacity(set.len());
         for c in &set {
@@ -86,14 +92,19 @@ impl Batch {
         let mut rows = Self::new(table, columns);
         for model in models {
             let mut row = Vec::with_capacity(set.len());
-            for c in &set {
-                row.push(model.get(*c).into_value().ok_or_else(|| {
-                    internal(format!(
-                        "bulk write: a row of {} leaves {} unset",
-                        rows.table,
-                        c.as_str()
-                    ))
-                })?);
+            for (c, wanted) in E::Column::iter().zip(&wanted) {
+                match (model.get(c).into_value(), *wanted) {
+                    (Some(v), true) => row.push(v),
+                    (None, false) => {}
+                    (_, wanted) => {
+                        return Err(internal(format!(
+                            "bulk write: a row of {} {} {}, unlike the first",
+                            rows.table,
+                            if wanted { "leaves unset" } else { "sets" },
+                            c.as_str()
+                        )));
+                    }
+                }
             }
             rows.rows.push(row);
         }
@@ -420,32 +431,30 @@ fn push_element(out: &mut String, value: &Value) -> Result<(), &'static str> {
     };
     match text {
         None => out.push_str("NULL"),
-        Some(t) => {
-            out.push('"');
-            for ch in t.chars() {
-                if ch == '"' || ch == '\\' {
-                    out.push('\\');
-                }
-                out.push(ch);
-            }
-            out.push('"');
-        }
+        Some(t) => quoted(out, &t, '"'),
     }
     Ok(())
+}
+
+/// Appends `text` between `quote`s, with `quote` and `\` escaped by a backslash (the rule of
+/// array elements and of `E'…'` constants alike).
+fn quoted(out: &mut String, text: &str, quote: char) {
+    out.push(quote);
+    for ch in text.chars() {
+        if ch == quote || ch == '\\' {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push(quote);
 }
 
 /// `text` as an escape string constant (`E'…'`): backslashes and quotes escaped, so its
 /// meaning does not depend on `standard_conforming_strings`.
 fn constant(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 4);
-    out.push_str("E'");
-    for ch in text.chars() {
-        if ch == '\\' || ch == '\'' {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('\'');
+    out.push('E');
+    quoted(&mut out, text, '\'');
     out
 }
 

@@ -232,3 +232,30 @@ async fn is_in_finds_exactly_the_listed_values() {
         .unwrap();
     assert_eq!(none, 0, "an empty list matches nothing");
 }
+
+#[test]
+fn rows_that_set_other_columns_than_the_first_are_refused() {
+    let full = model(1, Some("pełny"));
+    let partial = probe::ActiveModel {
+        id: sea_orm::Set(Uuid::new_v4()),
+        note: sea_orm::Set(None),
+        ..Default::default()
+    };
+    for rows in [
+        vec![active(&full), partial.clone()],
+        vec![partial.clone(), active(&full)],
+    ] {
+        let err = Batch::of::<probe::Entity>(rows).unwrap_err();
+        assert!(
+            err.to_string().contains("unlike the first")
+                || format!("{err:?}").contains("unlike the first"),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        Batch::of::<probe::Entity>(vec![partial.clone(), partial])
+            .unwrap()
+            .len(),
+        2
+    );
+}

@@ -4,8 +4,10 @@
 # (parse + match, no writes), and imported — matched and posted — by the statements e-service on
 # SQLite and PostgreSQL, next to PostgreSQL's COPY (SQLite: a prepared multi-row INSERT in one
 # transaction) of the same rows into a plain table in the same run; "post" = import − match
-# seconds. Files are streamed (never read whole). Each phase runs in a process of its own, so
-# its peak RSS (VmHWM) is its own.
+# seconds. On PostgreSQL also the "floor": PostgreSQL itself INSERT … SELECTing the rows the
+# import's posting wrote into empty copies of their tables (same indexes), and post ÷ floor.
+# Files are streamed (never read whole). Each phase runs in a process of its own, so its peak
+# RSS (VmHWM) is its own.
 #
 #   ops/bench/statements/run.sh                                       # N = 1,000,000, sizes N/10,N
 #   BENCH_ST_SIZES=10000,100000,1000000 BENCH_ST_IMPORT_MAX=100000 ops/bench/statements/run.sh
