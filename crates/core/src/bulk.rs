@@ -338,16 +338,17 @@ impl Batch {
 /// (`column = ANY('{…}'::uuid[])`) instead of a parameter each. A constant, not a parameter:
 /// cast from a parameter, the array's length is unknown to the planner, which then guesses
 /// ten values and may scan the whole table once per value.
-pub fn is_in<C, V>(
-    backend: DbBackend,
+pub fn is_in<D, C, V>(
+    db: &D,
     column: C,
     values: impl IntoIterator<Item = V>,
 ) -> AppResult<SimpleExpr>
 where
+    D: ConnectionTrait,
     C: ColumnTrait,
     V: Into<Value>,
 {
-    if backend != DbBackend::Postgres {
+    if db.get_database_backend() != DbBackend::Postgres {
         return Ok(column.is_in(values.into_iter().map(Into::into)));
     }
     let pg = pg_type(column.def().get_column_type()).ok_or_else(|| {

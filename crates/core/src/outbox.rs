@@ -3,12 +3,11 @@
 //! change that rolled back. The notifications e-service sends what is pending.
 
 use sea_orm_migration::sea_orm::ConnectionTrait;
-use sea_orm_migration::sea_orm::sea_query::{Alias, OnConflict, Query};
 use uuid::Uuid;
 
 use crate::bulk::{Batch, Column};
 use crate::ctx::Ctx;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// Enqueues a message of `kind` about `party`. `dedupe_key` names its cause (e.g.
 /// `payment_posted:<payment id>`): enqueuing the same cause again does nothing. True when the
@@ -21,24 +20,15 @@ pub async fn enqueue<C: ConnectionTrait>(
     dedupe_key: &str,
     payload: serde_json::Value,
 ) -> AppResult<bool> {
-    let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new("outbox"))
-        .columns(["kind", "party_id", "dedupe_key", "payload", "created_at"].map(Alias::new))
-        .values([
-            kind.into(),
-            party.into(),
-            dedupe_key.into(),
-            payload.to_string().into(),
-            ctx.clock().now().into(),
-        ])
-        .map_err(AppError::internal)?
-        .on_conflict(
-            OnConflict::column(Alias::new("dedupe_key"))
-                .do_nothing()
-                .to_owned(),
-        );
-    Ok(db.execute(&insert).await?.rows_affected() == 1)
+    let message = Message {
+        party,
+        dedupe_key: dedupe_key.to_owned(),
+        payload,
+    };
+    let new = rows(ctx, kind, vec![message])?
+        .insert_new(db, &["dedupe_key"], "id")
+        .await?;
+    Ok(!new.is_empty())
 }
 
 /// A message for [`enqueue_many`].
@@ -57,6 +47,13 @@ pub async fn enqueue_many<C: ConnectionTrait>(
     kind: &str,
     messages: Vec<Message>,
 ) -> AppResult<()> {
+    rows(ctx, kind, messages)?
+        .insert_or_skip(db, &["dedupe_key"])
+        .await
+}
+
+/// The outbox rows of `messages`.
+fn rows(ctx: &Ctx, kind: &str, messages: Vec<Message>) -> AppResult<Batch> {
     let now = ctx.clock().now();
     let mut rows = Batch::new(
         "outbox",
@@ -77,5 +74,5 @@ pub async fn enqueue_many<C: ConnectionTrait>(
             now.into(),
         ])?;
     }
-    rows.insert_or_skip(db, &["dedupe_key"]).await
+    Ok(rows)
 }

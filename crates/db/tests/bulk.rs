@@ -195,13 +195,12 @@ async fn is_in_finds_exactly_the_listed_values() {
         .insert(&tx)
         .await
         .unwrap();
-    let backend = tx.get_database_backend();
     let ids: Vec<Uuid> = probe::Entity::find()
         .select_only()
         .column(probe::Column::N)
         .filter(
             bulk::is_in(
-                backend,
+                &tx,
                 probe::Column::Id,
                 [rows[1].id, rows[3].id, Uuid::nil()],
             )
@@ -217,7 +216,7 @@ async fn is_in_finds_exactly_the_listed_values() {
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&rows[1].id) && ids.contains(&rows[3].id));
     let by_note = probe::Entity::find()
-        .filter(bulk::is_in(backend, probe::Column::Note, [AWKWARD]).unwrap())
+        .filter(bulk::is_in(&tx, probe::Column::Note, [AWKWARD]).unwrap())
         .count(&tx)
         .await
         .unwrap();
@@ -226,7 +225,7 @@ async fn is_in_finds_exactly_the_listed_values() {
         "a text with quotes, braces and backslashes matches itself"
     );
     let none = probe::Entity::find()
-        .filter(bulk::is_in(backend, probe::Column::N, Vec::<i64>::new()).unwrap())
+        .filter(bulk::is_in(&tx, probe::Column::N, Vec::<i64>::new()).unwrap())
         .count(&tx)
         .await
         .unwrap();

@@ -143,8 +143,7 @@ pub async fn post_entries<C: ConnectionTrait>(
         posted.insert(key, id);
         ids.push(id);
     }
-    insert_all::<ledger_entry::Entity, _>(db, out.entries).await?;
-    insert_all::<ledger_line::Entity, _>(db, out.lines).await?;
+    out.insert_journal(db).await?;
     Ok(ids)
 }
 
@@ -180,7 +179,7 @@ async fn earlier_payments<C: ConnectionTrait>(
     for part in keys.chunks(IN_LIST) {
         for p in payment::Entity::find()
             .filter(is_in(
-                db.get_database_backend(),
+                db,
                 payment::Column::IdempotencyKey,
                 part.iter().copied(),
             )?)
@@ -195,7 +194,7 @@ async fn earlier_payments<C: ConnectionTrait>(
         for part in ids.chunks(IN_LIST) {
             for a in allocation::Entity::find()
                 .filter(is_in(
-                    db.get_database_backend(),
+                    db,
                     allocation::Column::PaymentId,
                     part.iter().copied(),
                 )?)
@@ -216,11 +215,7 @@ async fn existing_parties<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult
         let got: Vec<Uuid> = party::Entity::find()
             .select_only()
             .column(party::Column::Id)
-            .filter(is_in(
-                db.get_database_backend(),
-                party::Column::Id,
-                part.iter().copied(),
-            )?)
+            .filter(is_in(db, party::Column::Id, part.iter().copied())?)
             .into_tuple()
             .all(db)
             .await?;
@@ -241,7 +236,7 @@ async fn earlier_entries<C: ConnectionTrait>(
             .column(ledger_entry::Column::Id)
             .column(ledger_entry::Column::IdempotencyKey)
             .filter(is_in(
-                db.get_database_backend(),
+                db,
                 ledger_entry::Column::IdempotencyKey,
                 part.iter().map(String::as_str),
             )?)
@@ -272,7 +267,7 @@ impl Book {
         for part in parties.chunks(IN_LIST) {
             for i in installment::Entity::find()
                 .filter(is_in(
-                    db.get_database_backend(),
+                    db,
                     installment::Column::PartyId,
                     part.iter().copied(),
                 )?)
@@ -286,11 +281,7 @@ impl Book {
                 installments.entry(i.party_id).or_default().push(i);
             }
             for c in cost::Entity::find()
-                .filter(is_in(
-                    db.get_database_backend(),
-                    cost::Column::PartyId,
-                    part.iter().copied(),
-                )?)
+                .filter(is_in(db, cost::Column::PartyId, part.iter().copied())?)
                 .filter(cost::Column::Outstanding.gt(0))
                 .order_by_asc(cost::Column::DeliveredOn)
                 .order_by_asc(cost::Column::Id)
@@ -310,11 +301,7 @@ impl Book {
         let mut obligations = HashMap::with_capacity(ids.len());
         for part in ids.chunks(IN_LIST) {
             for o in obligation::Entity::find()
-                .filter(is_in(
-                    db.get_database_backend(),
-                    obligation::Column::Id,
-                    part.iter().copied(),
-                )?)
+                .filter(is_in(db, obligation::Column::Id, part.iter().copied())?)
                 .all(db)
                 .await?
             {
@@ -600,15 +587,24 @@ impl Writes {
         Ok(id)
     }
 
+    /// Inserts the journal entries and their lines (taking them out of `self`).
+    async fn insert_journal<C: ConnectionTrait>(&mut self, db: &C) -> AppResult<()> {
+        Batch::of::<ledger_entry::Entity>(std::mem::take(&mut self.entries))?
+            .insert(db)
+            .await?;
+        Batch::of::<ledger_line::Entity>(std::mem::take(&mut self.lines))?
+            .insert(db)
+            .await
+    }
+
     async fn write<C: ConnectionTrait>(
-        self,
+        mut self,
         db: &C,
         ctx: &Ctx,
         book: &Book,
         rows: Rows,
     ) -> AppResult<Stored> {
-        insert_all::<ledger_entry::Entity, _>(db, self.entries).await?;
-        insert_all::<ledger_line::Entity, _>(db, self.lines).await?;
+        self.insert_journal(db).await?;
         let active: Vec<payment::ActiveModel> = self
             .payments
             .iter()
@@ -644,8 +640,10 @@ impl Writes {
                 }
             }
             Rows::Built => {
-                insert_all::<payment::Entity, _>(db, active).await?;
-                insert_all::<allocation::Entity, _>(db, self.allocations).await?;
+                Batch::of::<payment::Entity>(active)?.insert(db).await?;
+                Batch::of::<allocation::Entity>(self.allocations)?
+                    .insert(db)
+                    .await?;
                 stored.payments = self.payments;
             }
         }
@@ -691,15 +689,6 @@ fn chunks<T>(rows: Vec<T>, columns: usize) -> Vec<Vec<T>> {
         out.push(rows.by_ref().take(per).collect());
     }
     out
-}
-
-/// Inserts `rows` with a few statements ([`wspolnota_core::bulk`]).
-pub async fn insert_all<E, C>(db: &C, rows: Vec<E::ActiveModel>) -> AppResult<()>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-{
-    Batch::of::<E>(rows)?.insert(db).await
 }
 
 #[derive(Default)]

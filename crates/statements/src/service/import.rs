@@ -516,7 +516,7 @@ impl Run<'_> {
                 Outcome::Done => {}
             }
         }
-        bulk::insert_all::<line::Entity, _>(&**self.tx, rows).await
+        Batch::of::<line::Entity>(rows)?.insert(&**self.tx).await
     }
 
     /// Claims the lines' dedupe keys for their accounts, in order: `true` for a line claimed

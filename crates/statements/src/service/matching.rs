@@ -121,7 +121,7 @@ impl Lookups {
         for part in full.chunks(IN_LIST) {
             for va in virtual_account::Entity::find()
                 .filter(is_in(
-                    db.get_database_backend(),
+                    db,
                     virtual_account::Column::Nrb,
                     part.iter().map(String::as_str),
                 )?)
@@ -138,11 +138,7 @@ impl Lookups {
                 .select_only()
                 .column(party::Column::Id)
                 .column(party::Column::Number)
-                .filter(is_in(
-                    db.get_database_backend(),
-                    party::Column::Number,
-                    part.iter().copied(),
-                )?)
+                .filter(is_in(db, party::Column::Number, part.iter().copied())?)
                 .into_tuple()
                 .all(db)
                 .await?;
@@ -158,7 +154,7 @@ impl Lookups {
                 .column(party::Column::Id)
                 .column(party::Column::Nip)
                 .filter(is_in(
-                    db.get_database_backend(),
+                    db,
                     party::Column::Nip,
                     part.iter().map(String::as_str),
                 )?)
@@ -179,7 +175,7 @@ impl Lookups {
                 .column(party::Column::Id)
                 .column(party::Column::PeselHmac)
                 .filter(is_in(
-                    db.get_database_backend(),
+                    db,
                     party::Column::PeselHmac,
                     part.iter().map(|(_, h)| h.as_str()),
                 )?)
