@@ -23,7 +23,7 @@ use wspolnota_finance::entity::{
     allocation, cost, installment, ledger_entry, ledger_line, party, payment, virtual_account,
 };
 use wspolnota_finance::service::assess::{self, NewAssessment};
-use wspolnota_finance::service::bulk::{Rows, record_many};
+use wspolnota_finance::service::bulk::{Checks, Rows, record_many};
 use wspolnota_finance::service::parties;
 use wspolnota_finance::service::payments::{Channel, NewPayment, record_in};
 use wspolnota_statements::Statements;
@@ -219,13 +219,20 @@ async fn snapshot(f: &Fixture, summary: &ImportSummary) -> Snapshot {
         .map(|i| (i.obligation_id, number[&i.party_id]))
         .collect();
     let payments = f.all(payment::Entity::find()).await;
+    let all_lines = f.all(line::Entity::find()).await;
+    // A statement's payment is named by its line (its key holds the line's id, new each run).
+    let by_line: HashMap<Uuid, String> = all_lines
+        .iter()
+        .filter_map(|l| Some((l.payment_id?, format!("line {}", l.position))))
+        .collect();
     let key_of: HashMap<Uuid, String> = payments
         .iter()
-        .map(|p| (p.id, p.idempotency_key.clone()))
+        .map(|p| {
+            let key = by_line.get(&p.id).cloned();
+            (p.id, key.unwrap_or_else(|| p.idempotency_key.clone()))
+        })
         .collect();
-    let mut lines: Vec<_> = f
-        .all(line::Entity::find())
-        .await
+    let mut lines: Vec<_> = all_lines
         .into_iter()
         .map(|l| {
             (
@@ -243,7 +250,7 @@ async fn snapshot(f: &Fixture, summary: &ImportSummary) -> Snapshot {
         .iter()
         .map(|p| {
             (
-                p.idempotency_key.clone(),
+                key_of[&p.id].clone(),
                 number[&p.party_id],
                 p.amount,
                 p.paid_on,
@@ -431,12 +438,19 @@ async fn record_many_posts_what_record_in_posts_one_by_one() {
         let replayed: Vec<bool> = f
             .with_tx(async |tx| {
                 if batch {
-                    record_many(&f.finance, &f.clerk, tx, inputs, Rows::Built)
-                        .await
-                        .unwrap()
-                        .into_iter()
-                        .map(|r| r.replayed)
-                        .collect()
+                    record_many(
+                        &f.finance,
+                        &f.clerk,
+                        tx,
+                        inputs,
+                        Rows::Built,
+                        Checks::Lookup,
+                    )
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.replayed)
+                    .collect()
                 } else {
                     let mut out = Vec::new();
                     for input in inputs {
@@ -462,6 +476,39 @@ async fn record_many_posts_what_record_in_posts_one_by_one() {
     assert!(one_by_one.allocations.iter().any(|a| a.4 > 0));
     assert!(one_by_one.payments.iter().any(|p| p.5 > 0));
     assert_eq!(run(true).await, one_by_one);
+}
+
+/// A statement's batch looks nothing up (`Checks::Claimed`: its keys name lines it has just
+/// claimed); a key posted before all the same is refused by the unique keys, not posted twice.
+#[tokio::test]
+async fn a_claimed_batch_repeating_a_posted_key_is_refused() {
+    let (f, [p1, _, _]) = setup().await;
+    let pay = || NewPayment {
+        party_id: p1.id,
+        amount: m("10"),
+        paid_on: date("2026-06-01"),
+        title: "wpłata".into(),
+        installment_ids: Vec::new(),
+        indicated_kind: None,
+        channel: Channel::Bank,
+        idempotency_key: "statement:posted-before".into(),
+    };
+    f.with_tx(async |tx| record_in(&f.finance, &f.clerk, tx, pay()).await.unwrap())
+        .await;
+    let before = snapshot(&f, &ImportSummary::default()).await;
+    let tx = f.tx().await;
+    let refused = record_many(
+        &f.finance,
+        &f.clerk,
+        &tx,
+        vec![pay()],
+        Rows::Built,
+        Checks::Claimed,
+    )
+    .await;
+    assert!(refused.is_err(), "a key posted before was posted again");
+    tx.rollback().await.unwrap();
+    assert_eq!(snapshot(&f, &ImportSummary::default()).await, before);
 }
 
 #[tokio::test]

@@ -443,6 +443,28 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
     assert_eq!(recon["unmatchedCount"], 0, "{recon}");
     assert_eq!(grosze(&recon["ledgerBank"]), bank_before, "{recon}");
     assert_eq!(recon["unsettledPayouts"].as_array().unwrap().len(), 1);
+
+    // Undoing released the lines: the same file imported again posts them afresh (new
+    // postings, not replays of the reversed ones).
+    let again = upload(&app, &clerk_token, "wyciag-1-ponownie.sta", &file).await;
+    let again = &again["data"]["statements"]["import"];
+    assert_eq!(again["lines"], 4, "{again}");
+    assert_eq!(again["duplicates"], 0, "{again}");
+    let reposted = app
+        .gql_ok(&h, ACCOUNT, json!({}), Some(&resident_token))
+        .await;
+    assert_eq!(owed(&reposted), owed(&after), "{reposted}");
+    let recon = app
+        .gql_ok(&h, recon_query, json!({}), Some(&clerk_token))
+        .await["statements"]["reconciliation"]
+        .clone();
+    assert_eq!(recon["unmatchedCount"], 1, "{recon}");
+    assert_eq!(recon["unsettledPayouts"], json!([]), "{recon}");
+    assert_eq!(
+        grosze(&recon["ledgerBank"]) - bank_before,
+        paid + grosze(&payout["amount"]) + unknown,
+        "{recon}"
+    );
 }
 
 #[tokio::test]

@@ -47,6 +47,19 @@ pub enum Rows {
     Built,
 }
 
+/// What a batch looks up before posting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checks {
+    /// A key may have been posted before (a replay) and a party may not exist: both are looked
+    /// up.
+    Lookup,
+    /// The caller has claimed every key in this transaction under a unique constraint (a
+    /// bank statement's dedupe keys) and read every party from the database in it: there is
+    /// nothing to find. Should a key have been posted all the same, the unique keys of
+    /// payments and journal entries refuse the batch rather than post it twice.
+    Claimed,
+}
+
 /// Records and posts `inputs` in order inside the caller's transaction, one [`Recorded`] per
 /// input. The first invalid payment fails the whole batch.
 pub async fn record_many<C: ConnectionTrait>(
@@ -55,11 +68,15 @@ pub async fn record_many<C: ConnectionTrait>(
     db: &C,
     inputs: Vec<NewPayment>,
     rows: Rows,
+    checks: Checks,
 ) -> AppResult<Vec<Recorded>> {
     if inputs.is_empty() {
         return Ok(Vec::new());
     }
-    let earlier = earlier_payments(db, &inputs, rows).await?;
+    let earlier = match checks {
+        Checks::Lookup => earlier_payments(db, &inputs, rows).await?,
+        Checks::Claimed => Earlier::default(),
+    };
     let today = ctx.clock().now().date_naive();
     let mut parties: Vec<Uuid> = Vec::new();
     for input in inputs
@@ -79,17 +96,21 @@ pub async fn record_many<C: ConnectionTrait>(
     }
     parties.sort();
     parties.dedup();
-    let known = existing_parties(db, &parties).await?;
-    if inputs
-        .iter()
-        .any(|i| !earlier.payments.contains_key(&i.idempotency_key) && !known.contains(&i.party_id))
-    {
-        return Err(AppError::validation("partyId", "no such party"));
+    if checks == Checks::Lookup {
+        let known = existing_parties(db, &parties).await?;
+        if inputs.iter().any(|i| {
+            !earlier.payments.contains_key(&i.idempotency_key) && !known.contains(&i.party_id)
+        }) {
+            return Err(AppError::validation("partyId", "no such party"));
+        }
     }
     let fees = fin.fees_shared(ctx)?;
     let mut book = Book::load(db, &parties).await?;
     let entry_keys: Vec<String> = inputs.iter().map(entry_key).collect();
-    let posted_entries = earlier_entries(db, &entry_keys).await?;
+    let posted_entries = match checks {
+        Checks::Lookup => earlier_entries(db, &entry_keys).await?,
+        Checks::Claimed => HashMap::new(),
+    };
 
     let now = ctx.clock().now();
     let mut out = Writes::by(ctx);
@@ -116,17 +137,24 @@ pub async fn record_many<C: ConnectionTrait>(
 
 /// Posts journal entries as [`crate::ledger::post`] does, with a few statements for all of
 /// them: each is checked, and one whose key was posted before (or earlier in `entries`) is a
-/// replay. The ids, in the order of `entries`.
+/// replay. The ids, in the order of `entries`. With [`Checks::Claimed`], keys posted before
+/// are not looked up (the entries' unique key would refuse them).
 pub async fn post_entries<C: ConnectionTrait>(
     db: &C,
     ctx: &Ctx,
     entries: Vec<Entry>,
+    checks: Checks,
 ) -> AppResult<Vec<Uuid>> {
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
-    let mut posted = earlier_entries(db, &keys).await?;
+    let mut posted = match checks {
+        Checks::Lookup => {
+            let keys: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
+            earlier_entries(db, &keys).await?
+        }
+        Checks::Claimed => HashMap::new(),
+    };
     let now = ctx.clock().now();
     let mut out = Writes::by(ctx);
     let mut ids = Vec::with_capacity(entries.len());

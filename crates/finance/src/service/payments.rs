@@ -98,10 +98,17 @@ pub async fn record_in<C: ConnectionTrait>(
     db: &C,
     input: NewPayment,
 ) -> AppResult<Recorded> {
-    bulk::record_many(fin, ctx, db, vec![input], bulk::Rows::Returned)
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal(std::io::Error::other("a posting went missing")))
+    bulk::record_many(
+        fin,
+        ctx,
+        db,
+        vec![input],
+        bulk::Rows::Returned,
+        bulk::Checks::Lookup,
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| AppError::internal(std::io::Error::other("a posting went missing")))
 }
 
 /// The party's credit balance: overpayments not yet credited or refunded.

@@ -29,7 +29,7 @@ use wspolnota_core::bulk::{Batch, Column};
 use wspolnota_core::{AppError, AppResult, Ctx, Money, TenantDb, TenantTx, audit};
 use wspolnota_finance::config::FeesConfig;
 use wspolnota_finance::ledger::{self, Entry, Line};
-use wspolnota_finance::service::bulk::{self, Rows};
+use wspolnota_finance::service::bulk::{self, Checks, Rows};
 use wspolnota_finance::service::payments::{Channel, NewPayment};
 use wspolnota_payments::entity::payout;
 use wspolnota_payments::service::payouts;
@@ -454,7 +454,7 @@ impl Run<'_> {
                         installment_ids: Vec::new(),
                         indicated_kind: kind,
                         channel: Channel::Bank,
-                        idempotency_key: format!("statement:{}:{}", p.account, l.dedupe_key),
+                        idempotency_key: payment_key(*id),
                     });
                     outcomes.push(Outcome::Party(*at));
                     self.summary.matched += 1;
@@ -472,7 +472,7 @@ impl Run<'_> {
                 Match::Unmatched => {
                     row.status = Set("unmatched".to_owned());
                     entries.push(Entry {
-                        key: format!("statement-unmatched:{}:{}", p.account, l.dedupe_key),
+                        key: unmatched_key(*id),
                         date: paid_on,
                         description: format!(
                             "Wpłata nierozpoznana: {}",
@@ -489,16 +489,18 @@ impl Run<'_> {
                 }
             }
         }
+        // Every key names a line claimed above, so there is no earlier posting to look up.
         let mut recorded = bulk::record_many(
             &self.svc.finance,
             self.ctx,
             &**self.tx,
             payments,
             Rows::Built,
+            Checks::Claimed,
         )
         .await?
         .into_iter();
-        let mut posted = bulk::post_entries(&**self.tx, self.ctx, entries)
+        let mut posted = bulk::post_entries(&**self.tx, self.ctx, entries, Checks::Claimed)
             .await?
             .into_iter();
         for outcome in outcomes {
@@ -615,7 +617,7 @@ impl Run<'_> {
             &**self.tx,
             self.ctx,
             Entry {
-                key: format!("payout:{}", p.id),
+                key: payout_key(line_id),
                 date,
                 description: format!("Wypłata bramki płatniczej {}", p.reference),
                 lines,
@@ -626,6 +628,25 @@ impl Run<'_> {
         payouts::set_settled(&**self.tx, p.id, Some(line_id)).await?;
         Ok((posted.id(), note))
     }
+}
+
+// The keys of what a line posts name the line, not its dedupe key: the line's claim is what
+// keeps a statement from being posted twice, and once an import is undone (its claims released)
+// the same credits imported again are new postings, not replays of the reversed ones.
+
+/// The key of the payment a matched credit posts.
+fn payment_key(line_id: Uuid) -> String {
+    format!("statement:{line_id}")
+}
+
+/// The key of the journal entry that books an unmatched credit as unidentified receipts.
+fn unmatched_key(line_id: Uuid) -> String {
+    format!("statement-unmatched:{line_id}")
+}
+
+/// The key of the journal entry that settles a gateway's payout.
+fn payout_key(line_id: Uuid) -> String {
+    format!("statement-payout:{line_id}")
 }
 
 fn lost() -> AppError {
