@@ -665,6 +665,37 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
 
 /// The tables posting writes rows into, and how to find the rows one import wrote (`$IMPORT`
 /// stands for its id; earlier tables in the list are staged first).
+/// The `name = value` settings of the repository's `infra/postgresql.conf`.
+fn pg_settings() -> Result<Vec<(String, String)>> {
+    let path = repo_root().join("infra/postgresql.conf");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    parse_pg_settings(&text).with_context(|| path.display().to_string())
+}
+
+fn parse_pg_settings(text: &str) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (name, value) = line
+            .split_once('=')
+            .map(|(n, v)| (n.trim(), v.trim()))
+            .filter(|(n, v)| {
+                !v.is_empty()
+                    && !n.is_empty()
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            })
+            .ok_or_else(|| anyhow!("line {}: expected `name = value`", n + 1))?;
+        out.push((name.to_owned(), value.to_owned()));
+    }
+    Ok(out)
+}
+
 const FLOOR_TABLES: [(&str, &str); 7] = [
     (
         "st_lines",
@@ -968,6 +999,13 @@ async fn measure_all(
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {db}"))
                 .await?;
+            // The platform's PostgreSQL settings, on this database only: the machine's
+            // server keeps its own.
+            for (name, value) in pg_settings()? {
+                admin
+                    .execute_unprepared(&format!("ALTER DATABASE {db} SET {name} = {value}"))
+                    .await?;
+            }
             (
                 Location::Postgres(format!("postgres://postgres@{}/{db}", args.pg)),
                 Some(admin),
@@ -1205,4 +1243,38 @@ fn print_table(args: &RunArgs, plan: &Plan, rows: &[Row]) {
          writes; import = parse + match + post in one transaction; post = import − match \
          seconds. Peak RSS = VmHWM of the phase's own process (files are streamed)."
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_starts_postgres_with_every_setting_of_infra_postgresql_conf() {
+        let settings = pg_settings().unwrap_or_default();
+        assert!(!settings.is_empty());
+        let compose =
+            std::fs::read_to_string(repo_root().join("infra/compose.yaml")).unwrap_or_default();
+        for (name, value) in settings {
+            assert!(
+                compose.contains(&format!("\"-c\", \"{name}={value}\"")),
+                "infra/compose.yaml does not pass {name}={value} to PostgreSQL"
+            );
+        }
+    }
+
+    #[test]
+    fn settings_lines_are_name_equals_value() {
+        let parsed = parse_pg_settings("# c\n\nrandom_page_cost = 1.1  # why\nwork_mem=8MB\n");
+        assert_eq!(
+            parsed.ok(),
+            Some(vec![
+                ("random_page_cost".into(), "1.1".into()),
+                ("work_mem".into(), "8MB".into())
+            ])
+        );
+        let bad = parse_pg_settings("ok = 1\nrandom_page_cost 1.1\n");
+        assert!(bad.is_err_and(|e| e.to_string().contains("line 2")));
+        assert!(parse_pg_settings("a = 1; DROP TABLE x").is_err());
+    }
 }
