@@ -90,10 +90,10 @@ impl Batch {
             ));
         }
         let mut rows = Self::new(table, columns);
-        for model in models {
+        for mut model in models {
             let mut row = Vec::with_capacity(set.len());
             for (c, wanted) in E::Column::iter().zip(&wanted) {
-                match (model.get(c).into_value(), *wanted) {
+                match (model.take(c).into_value(), *wanted) {
                     (Some(v), true) => row.push(v),
                     (None, false) => {}
                     (_, wanted) => {
@@ -411,42 +411,103 @@ fn pg_type(t: &ColumnType) -> Option<&'static str> {
     })
 }
 
-/// Appends one array element in PostgreSQL's text form: `NULL`, or the value double-quoted
-/// with `"` and `\` escaped (every type's text form may be quoted).
+/// Appends one array element in PostgreSQL's text form: `NULL`, a number, uuid or date bare
+/// (their text holds no quote, backslash, comma, brace or space), anything else double-quoted
+/// with `"` and `\` escaped. Written straight into `out`: an import sends millions of
+/// elements.
 fn push_element(out: &mut String, value: &Value) -> Result<(), &'static str> {
-    let text: Option<String> = match value {
-        Value::Bool(v) => v.map(|b| if b { "t" } else { "f" }.to_owned()),
-        Value::SmallInt(v) => v.map(|n| n.to_string()),
-        Value::Int(v) => v.map(|n| n.to_string()),
-        Value::BigInt(v) => v.map(|n| n.to_string()),
-        Value::String(v) => v.clone(),
-        Value::Char(v) => v.map(String::from),
-        Value::Uuid(v) => v.map(|u| u.hyphenated().to_string()),
-        Value::ChronoDate(v) => v.map(|d| d.format("%Y-%m-%d").to_string()),
-        Value::ChronoDateTime(v) => v.map(|t| t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
-        // Microseconds, as PostgreSQL keeps them (and as sqlx sends them).
-        Value::ChronoDateTimeUtc(v) => v.map(|t| t.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string()),
-        Value::Json(v) => v.as_ref().map(|j| j.to_string()),
-        Value::Decimal(v) => v.map(|d| d.to_string()),
+    // Writing to a String cannot fail.
+    let _ = match value {
+        Value::Bool(Some(b)) => {
+            out.push(if *b { 't' } else { 'f' });
+            Ok(())
+        }
+        Value::SmallInt(Some(n)) => write!(out, "{n}"),
+        Value::Int(Some(n)) => write!(out, "{n}"),
+        Value::BigInt(Some(n)) => write!(out, "{n}"),
+        Value::String(Some(t)) => {
+            quoted(out, t, '"');
+            Ok(())
+        }
+        Value::Char(Some(c)) => {
+            quoted(out, c.encode_utf8(&mut [0; 4]), '"');
+            Ok(())
+        }
+        Value::Uuid(Some(u)) => {
+            out.push_str(
+                u.hyphenated()
+                    .encode_lower(&mut uuid::Uuid::encode_buffer()),
+            );
+            Ok(())
+        }
+        Value::ChronoDate(Some(d)) => push_date(out, d),
+        Value::ChronoDateTime(Some(t)) => push_timestamp(out, t, ""),
+        Value::ChronoDateTimeUtc(Some(t)) => push_timestamp(out, &t.naive_utc(), "+00"),
+        Value::Json(Some(j)) => {
+            quoted(out, &j.to_string(), '"');
+            Ok(())
+        }
+        Value::Decimal(Some(d)) => write!(out, "{d}"),
+        Value::Bool(None)
+        | Value::SmallInt(None)
+        | Value::Int(None)
+        | Value::BigInt(None)
+        | Value::String(None)
+        | Value::Char(None)
+        | Value::Uuid(None)
+        | Value::ChronoDate(None)
+        | Value::ChronoDateTime(None)
+        | Value::ChronoDateTimeUtc(None)
+        | Value::Json(None)
+        | Value::Decimal(None) => {
+            out.push_str("NULL");
+            Ok(())
+        }
         _ => return Err("a value of a type bulk writes do not send"),
     };
-    match text {
-        None => out.push_str("NULL"),
-        Some(t) => quoted(out, &t, '"'),
-    }
     Ok(())
+}
+
+/// `YYYY-MM-DD` (years 0–9999: what dates here are).
+fn push_date(out: &mut String, d: &chrono::NaiveDate) -> std::fmt::Result {
+    use chrono::Datelike as _;
+    write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// `"YYYY-MM-DD HH:MM:SS.ffffff{zone}"`: microseconds, as PostgreSQL keeps them (and as sqlx
+/// sends them); quoted for the space.
+fn push_timestamp(out: &mut String, t: &chrono::NaiveDateTime, zone: &str) -> std::fmt::Result {
+    use chrono::Timelike as _;
+    out.push('"');
+    push_date(out, &t.date())?;
+    write!(
+        out,
+        " {:02}:{:02}:{:02}.{:06}{zone}\"",
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond() % 1_000_000_000 / 1_000
+    )
 }
 
 /// Appends `text` between `quote`s, with `quote` and `\` escaped by a backslash (the rule of
 /// array elements and of `E'…'` constants alike).
 fn quoted(out: &mut String, text: &str, quote: char) {
+    out.reserve(text.len() + 2);
     out.push(quote);
-    for ch in text.chars() {
-        if ch == quote || ch == '\\' {
-            out.push('\\');
+    let mut rest = text;
+    // Both specials are ASCII, so a byte search never splits a character.
+    while let Some(at) = rest.find([quote, '\\']) {
+        let (plain, tail) = rest.split_at(at);
+        out.push_str(plain);
+        out.push('\\');
+        let mut chars = tail.chars();
+        if let Some(special) = chars.next() {
+            out.push(special);
         }
-        out.push(ch);
+        rest = chars.as_str();
     }
+    out.push_str(rest);
     out.push(quote);
 }
 
@@ -491,7 +552,23 @@ mod tests {
                 Value::BigInt(Some(-12)),
                 Value::Bool(Some(true)),
             ]),
-            r#""Wpłata \"a\\b\", {x}",NULL,"-12","t""#
+            r#""Wpłata \"a\\b\", {x}",NULL,-12,t"#
+        );
+    }
+
+    #[test]
+    fn dates_uuids_decimals_and_chars_take_their_text_form() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 5);
+        let id = uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00ff);
+        assert_eq!(
+            literal(&[
+                Value::ChronoDate(date),
+                Value::Uuid(Some(id)),
+                Value::Decimal(Some(rust_decimal::Decimal::new(1230, 2))),
+                Value::Char(Some('"')),
+                Value::ChronoDateTime(date.and_then(|d| d.and_hms_micro_opt(7, 8, 9, 10))),
+            ]),
+            r#"2026-01-05,01900000-0000-7000-8000-0000000000ff,12.30,"\"","2026-01-05 07:08:09.000010""#
         );
     }
 
