@@ -8,6 +8,7 @@ mod m20261127_000110_installments_hot;
 mod m20261127_000200_payments;
 mod m20261127_000210_payouts;
 mod m20261127_000300_statements;
+mod m20261127_000310_st_lines_unmatched;
 mod m20261127_000400_notify;
 mod m20261127_000410_dunning;
 
@@ -54,7 +55,10 @@ pub fn payments() -> Vec<Box<dyn MigrationTrait>> {
 
 /// The bank-statements e-service's tables.
 pub fn statements() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261127_000300_statements::Migration)]
+    vec![
+        Box::new(m20261127_000300_statements::Migration),
+        Box::new(m20261127_000310_st_lines_unmatched::Migration),
+    ]
 }
 
 /// The notifications e-service's tables.

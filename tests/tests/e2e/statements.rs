@@ -385,6 +385,12 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
         grosze(&recon["accounts"][0]["statementClosing"]),
         paid + grosze(&payout["amount"]) + unknown - 5_000
     );
+    assert_eq!(
+        grosze(&recon["accounts"][0]["credits"]),
+        paid + grosze(&payout["amount"]) + unknown,
+        "{recon}"
+    );
+    assert_eq!(grosze(&recon["accounts"][0]["debits"]), 5_000, "{recon}");
 
     // The same file again: every line is a duplicate, nothing moves.
     let again = upload(&app, &clerk_token, "wyciag-1-again.sta", &file).await;
@@ -442,6 +448,7 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
         .clone();
     assert_eq!(recon["unmatchedCount"], 0, "{recon}");
     assert_eq!(grosze(&recon["ledgerBank"]), bank_before, "{recon}");
+    assert_eq!(grosze(&recon["accounts"][0]["credits"]), 0, "{recon}");
     assert_eq!(recon["unsettledPayouts"].as_array().unwrap().len(), 1);
 
     // Undoing released the lines: the same file imported again posts them afresh (new

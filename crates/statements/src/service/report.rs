@@ -4,7 +4,10 @@
 //! statement has shown.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
 use uuid::Uuid;
 use wspolnota_core::{AppResult, ClerkScope, Ctx, Money, TenantDb};
 use wspolnota_finance::entity::ledger_line;
@@ -48,6 +51,8 @@ pub struct Reconciliation {
     pub unsettled_payouts: Vec<payout::Model>,
 }
 
+/// Everything is summed by the database: a tenant's statements hold millions of lines and its
+/// ledger millions of bank lines, none of which the report needs one by one.
 pub async fn reconcile(
     svc: &Statements,
     ctx: &Ctx,
@@ -61,72 +66,83 @@ pub async fn reconcile(
         .order_by_asc(statement::Column::ClosingDate)
         .all(&*tx)
         .await?;
-    let lines = line::Entity::find()
-        .filter(line::Column::Status.ne("reversed"))
-        .all(&*tx)
-        .await?;
     let mut accounts: Vec<AccountReconciliation> = Vec::new();
     for s in &statements {
-        let entry = match accounts.iter_mut().find(|a| a.account == s.account) {
-            Some(a) => a,
-            None => {
-                accounts.push(AccountReconciliation {
-                    account: s.account.clone(),
-                    statement_closing: None,
-                    closing_date: None,
-                    credits: Money::ZERO,
-                    debits: Money::ZERO,
-                });
-                let last = accounts.len() - 1;
-                &mut accounts[last]
-            }
-        };
+        let entry = account_entry(&mut accounts, &s.account);
         if let (Some(closing), Some(date)) = (s.closing, s.closing_date)
             && entry.closing_date.is_none_or(|d| d <= date)
         {
             entry.statement_closing = Some(Money::from_grosze(closing));
             entry.closing_date = Some(date);
         }
-        for l in lines.iter().filter(|l| l.statement_id == s.id) {
-            let amount = Money::from_grosze(l.amount);
-            if l.direction == "credit" {
-                entry.credits += amount;
-            } else {
-                entry.debits += amount;
-            }
+    }
+    let backend = tx.get_database_backend();
+    for row in tx
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT s.account AS account, l.direction AS direction, \
+             CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS total \
+             FROM st_lines l JOIN st_statements s ON s.id = l.statement_id \
+             WHERE l.status <> 'reversed' GROUP BY s.account, l.direction",
+        ))
+        .await?
+    {
+        let account: String = row.try_get("", "account")?;
+        let direction: String = row.try_get("", "direction")?;
+        let total = Money::from_grosze(row.try_get::<i64>("", "total")?);
+        let entry = account_entry(&mut accounts, &account);
+        if direction == "credit" {
+            entry.credits += total;
+        } else {
+            entry.debits += total;
         }
     }
-    let bank_lines = ledger_line::Entity::find()
+    let ledger_bank: Option<i64> = ledger_line::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(debit - credit), 0) AS BIGINT)"),
+            "total",
+        )
         .filter(ledger_line::Column::Account.eq(fees.posting.bank.as_str()))
-        .all(&*tx)
+        .into_tuple()
+        .one(&*tx)
         .await?;
-    let ledger_bank = bank_lines
-        .iter()
-        .map(|l| Money::from_grosze(l.debit - l.credit))
-        .sum();
-    let unmatched: Vec<&line::Model> = lines.iter().filter(|l| l.status == "unmatched").collect();
-    let settled: Vec<Uuid> = payout::Entity::find()
-        .filter(payout::Column::SettledLineId.is_not_null())
-        .all(&*tx)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
-    let settled_payments: Vec<Uuid> = payout_item::Entity::find()
-        .filter(payout_item::Column::PayoutId.is_in(settled))
-        .all(&*tx)
-        .await?
-        .into_iter()
-        .map(|i| i.payment_id)
-        .collect();
+    let unmatched: Option<(i64, i64)> = line::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "count")
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(amount), 0) AS BIGINT)"),
+            "total",
+        )
+        .filter(line::Column::Status.eq("unmatched"))
+        .into_tuple()
+        .one(&*tx)
+        .await?;
+    let (unmatched_count, unmatched_total) = unmatched.unwrap_or_default();
+    // Gateway payments whose payout no statement has shown yet.
+    let settled = Query::select()
+        .column(payout_item::Column::PaymentId)
+        .from(payout_item::Entity)
+        .and_where(
+            payout_item::Column::PayoutId.in_subquery(
+                Query::select()
+                    .column(payout::Column::Id)
+                    .from(payout::Entity)
+                    .and_where(payout::Column::SettledLineId.is_not_null())
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
     let threshold = now - Duration::days(i64::from(older_than_days));
     let in_transit = payment::Entity::find()
         .filter(payment::Column::Status.eq("succeeded"))
         .filter(payment::Column::PaidAt.lte(threshold))
+        .filter(payment::Column::Refunded.eq(0))
+        .filter(payment::Column::Id.not_in_subquery(settled))
+        .order_by_asc(payment::Column::PaidAt)
         .all(&*tx)
         .await?
         .into_iter()
-        .filter(|p| !settled_payments.contains(&p.id) && p.refunded == 0)
         .filter_map(|p| {
             let paid_at = p.paid_at?;
             Some(InTransit {
@@ -146,10 +162,31 @@ pub async fn reconcile(
     tx.commit().await?;
     Ok(Reconciliation {
         accounts,
-        ledger_bank,
-        unmatched_count: u32::try_from(unmatched.len()).unwrap_or(u32::MAX),
-        unmatched_total: unmatched.iter().map(|l| Money::from_grosze(l.amount)).sum(),
+        ledger_bank: Money::from_grosze(ledger_bank.unwrap_or_default()),
+        unmatched_count: u32::try_from(unmatched_count).unwrap_or(u32::MAX),
+        unmatched_total: Money::from_grosze(unmatched_total),
         in_transit,
         unsettled_payouts,
     })
+}
+
+/// The account's row, added (empty) in first-seen order.
+fn account_entry<'a>(
+    accounts: &'a mut Vec<AccountReconciliation>,
+    account: &str,
+) -> &'a mut AccountReconciliation {
+    let at = match accounts.iter().position(|a| a.account == account) {
+        Some(at) => at,
+        None => {
+            accounts.push(AccountReconciliation {
+                account: account.to_owned(),
+                statement_closing: None,
+                closing_date: None,
+                credits: Money::ZERO,
+                debits: Money::ZERO,
+            });
+            accounts.len() - 1
+        }
+    };
+    &mut accounts[at]
 }

@@ -133,6 +133,15 @@ impl Env {
         Ctx::system(self.tenant.clone(), self.services.clone())
     }
 
+    /// A finance clerk of the tenant.
+    pub fn clerk(&self) -> Ctx {
+        self.ctx(Actor::Account {
+            id: AccountId::new(),
+            roles: Roles::new(vec![Role::Clerk(ClerkScope::Finance)]),
+            session: Uuid::now_v7().to_string(),
+        })
+    }
+
     pub fn backend(&self) -> DbBackend {
         if self.store.backend_name() == "postgres" {
             DbBackend::Postgres
@@ -169,11 +178,7 @@ pub async fn setup(env: &Env, plan: &Plan) -> Result<()> {
         .provision(&env.system())
         .await
         .map_err(|e| app(e, "provisioning finance"))?;
-    let clerk = env.ctx(Actor::Account {
-        id: AccountId::new(),
-        roles: Roles::new(vec![Role::Clerk(ClerkScope::Finance)]),
-        session: Uuid::now_v7().to_string(),
-    });
+    let clerk = env.clerk();
     let template = parties::create_party(
         &env.finance,
         &clerk,

@@ -27,6 +27,7 @@ use wspolnota_core::TenantDb;
 use wspolnota_statements::parse::{self, Event, FormatHint, ParseOptions};
 use wspolnota_statements::service::import::{ImportInput, import};
 use wspolnota_statements::service::matching::{Credit, Lookups, Match};
+use wspolnota_statements::service::report::reconcile;
 
 use env::{Env, Location, app, load_config, setup};
 use mt940::{Iph, Plan};
@@ -646,11 +647,24 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
         ))
         .await
         .unwrap_or(-1);
+    // The treasurer's reconciliation over everything imported so far.
+    let started = Instant::now();
+    let recon = reconcile(&env.statements, &env.clerk(), 30)
+        .await
+        .map_err(|e| app(e, "reconciliation"))?;
+    let reconcile_secs = started.elapsed().as_secs_f64();
+    if recon.unmatched_count < summary.unmatched {
+        problems.push(format!(
+            "the reconciliation counts {} unmatched lines, this import alone left {}",
+            recon.unmatched_count, summary.unmatched
+        ));
+    }
     for p in &problems {
         log(format!("CHECK FAILED: {p}"));
     }
     emit(json!({
         "import_id": summary.id.to_string(),
+        "reconcile_seconds": reconcile_secs,
         "seconds": secs, "lines": summary.lines, "matched": summary.matched,
         "unmatched": summary.unmatched, "duplicates": summary.duplicates,
         "total": summary.total.to_string(), "file_bytes": file_bytes, "vm_hwm_kib": hwm,
@@ -663,8 +677,6 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
     Ok(problems.is_empty())
 }
 
-/// The tables posting writes rows into, and how to find the rows one import wrote (`$IMPORT`
-/// stands for its id; earlier tables in the list are staged first).
 /// The `name = value` settings of the repository's `infra/postgresql.conf`.
 fn pg_settings() -> Result<Vec<(String, String)>> {
     let path = repo_root().join("infra/postgresql.conf");
@@ -696,6 +708,8 @@ fn parse_pg_settings(text: &str) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// The tables posting writes rows into, and how to find the rows one import wrote (`$IMPORT`
+/// stands for its id; earlier tables in the list are staged first).
 const FLOOR_TABLES: [(&str, &str); 7] = [
     (
         "st_lines",
@@ -1144,11 +1158,13 @@ async fn bench_backend(
             detail: v,
         };
         log(format!(
-            "{backend} import {n}: {:.2} s = {:.0} lines/s, peak RSS {:.0} MiB, ratio {:.1}{}",
+            "{backend} import {n}: {:.2} s = {:.0} lines/s, peak RSS {:.0} MiB, ratio {:.1}, \
+             then the reconciliation in {:.0} ms{}",
             row.secs,
             row.per_sec(),
             row.rss_kib as f64 / 1024.0,
             row.ratio().unwrap_or(0.0),
+            num(&row.detail, "reconcile_seconds") * 1000.0,
             if good { "" } else { " — CHECKS FAILED" }
         ));
         // Posting alone: the import's time less that of parsing and matching the same file.
