@@ -449,6 +449,7 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
     assert_eq!(recon["unmatchedCount"], 0, "{recon}");
     assert_eq!(grosze(&recon["ledgerBank"]), bank_before, "{recon}");
     assert_eq!(grosze(&recon["accounts"][0]["credits"]), 0, "{recon}");
+    assert_eq!(grosze(&recon["accounts"][0]["debits"]), 0, "{recon}");
     assert_eq!(recon["unsettledPayouts"].as_array().unwrap().len(), 1);
 
     // Undoing released the lines: the same file imported again posts them afresh (new

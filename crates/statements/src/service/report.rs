@@ -83,7 +83,8 @@ pub async fn reconcile(
             "SELECT s.account AS account, l.direction AS direction, \
              CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS total \
              FROM st_lines l JOIN st_statements s ON s.id = l.statement_id \
-             WHERE l.status <> 'reversed' GROUP BY s.account, l.direction",
+             JOIN st_imports i ON i.id = s.import_id \
+             WHERE i.reversed_at IS NULL GROUP BY s.account, l.direction",
         ))
         .await?
     {
