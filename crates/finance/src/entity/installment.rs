@@ -15,19 +15,6 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::obligation::Entity",
-        from = "Column::ObligationId",
-        to = "super::obligation::Column::Id"
-    )]
-    Obligation,
-}
-
-impl Related<super::obligation::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Obligation.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -291,11 +291,9 @@ struct Book {
 impl Book {
     async fn load<C: ConnectionTrait>(db: &C, parties: &[Uuid]) -> AppResult<Self> {
         let mut installments: HashMap<Uuid, Vec<installment::Model>> = HashMap::new();
-        let mut obligations = HashMap::new();
         let mut costs: HashMap<Uuid, Vec<cost::Model>> = HashMap::new();
         for part in parties.chunks(IN_LIST) {
-            for (i, ob) in installment::Entity::find()
-                .find_also_related(obligation::Entity)
+            for i in installment::Entity::find()
                 .filter(is_in(
                     db,
                     installment::Column::PartyId,
@@ -308,9 +306,6 @@ impl Book {
                 .all(db)
                 .await?
             {
-                if let Some(ob) = ob {
-                    obligations.insert(ob.id, ob);
-                }
                 installments.entry(i.party_id).or_default().push(i);
             }
             for c in cost::Entity::find()
@@ -322,6 +317,23 @@ impl Book {
                 .await?
             {
                 costs.entry(c.party_id).or_default().push(c);
+            }
+        }
+        let mut ids: Vec<Uuid> = installments
+            .values()
+            .flatten()
+            .map(|i| i.obligation_id)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let mut obligations = HashMap::with_capacity(ids.len());
+        for part in ids.chunks(IN_LIST) {
+            for o in obligation::Entity::find()
+                .filter(is_in(db, obligation::Column::Id, part.iter().copied())?)
+                .all(db)
+                .await?
+            {
+                obligations.insert(o.id, o);
             }
         }
         let kinds = if obligations.is_empty() {
