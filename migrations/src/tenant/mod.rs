@@ -5,6 +5,7 @@ mod m20261127_000001_core;
 mod m20261127_000002_outbox;
 mod m20261127_000100_finance;
 mod m20261127_000110_installments_hot;
+mod m20261127_000120_correction_lookups;
 mod m20261127_000200_payments;
 mod m20261127_000210_payouts;
 mod m20261127_000300_statements;
@@ -42,6 +43,7 @@ pub fn finance() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261127_000100_finance::Migration),
         Box::new(m20261127_000110_installments_hot::Migration),
+        Box::new(m20261127_000120_correction_lookups::Migration),
     ]
 }
 

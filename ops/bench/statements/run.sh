@@ -6,6 +6,7 @@
 # transaction) of the same rows into a plain table in the same run; "post" = import − match
 # seconds. On PostgreSQL also the "floor": PostgreSQL itself INSERT … SELECTing the rows the
 # import's posting wrote into empty copies of their tables (same indexes), and post ÷ floor.
+# With BENCH_ST_UNDO_MAX, "undo": the clerk's undo of an import (every posting reversed), timed.
 # Files are streamed (never read whole). Each phase runs in a process of its own, so its peak
 # RSS (VmHWM) is its own.
 #
@@ -24,6 +25,7 @@
 #   BENCH_ST_PARTIES      parties, P                                            (100000)
 #   BENCH_ST_SIZES        file sizes, comma-separated                           (N/10,N)
 #   BENCH_ST_IMPORT_MAX   import only files up to this many lines               (all)
+#   BENCH_ST_UNDO_MAX     also undo (timed) the imports of files up to this many lines  (none)
 #   BENCH_ST_BACKENDS     sqlite | postgres | both                              (both)
 #   BENCH_ST_IPH          nrb (ID IPH = the 26-digit NRB) | tail (its 16-digit client part) (nrb)
 #   BENCH_ST_CHUNK        statement lines the import processes per chunk                (2000)

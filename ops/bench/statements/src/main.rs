@@ -28,6 +28,7 @@ use wspolnota_statements::parse::{self, Event, FormatHint, ParseOptions};
 use wspolnota_statements::service::import::{ImportInput, import};
 use wspolnota_statements::service::matching::{Credit, Lookups, Match};
 use wspolnota_statements::service::report::reconcile;
+use wspolnota_statements::service::undo::undo;
 
 use env::{Env, Location, app, load_config, setup};
 use mt940::{Iph, Plan};
@@ -94,6 +95,17 @@ enum Cmd {
         at: At,
         #[arg(long)]
         file: PathBuf,
+        #[arg(long)]
+        lines: usize,
+    },
+    /// (phase) `service::undo::undo` of an import, then the checks; one JSON line on stdout.
+    Undo {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        at: At,
+        #[arg(long)]
+        import_id: Uuid,
         #[arg(long)]
         lines: usize,
     },
@@ -177,6 +189,9 @@ struct RunArgs {
     /// Import only the sizes up to this many lines (parse and baseline run at every size).
     #[arg(long, env = "BENCH_ST_IMPORT_MAX")]
     import_max: Option<usize>,
+    /// Also undo the imports of files up to this many lines, timed (off by default).
+    #[arg(long, env = "BENCH_ST_UNDO_MAX")]
+    undo_max: Option<usize>,
     /// Which backends to measure.
     #[arg(long, env = "BENCH_ST_BACKENDS", value_enum, default_value = "both")]
     backends: Backends,
@@ -251,6 +266,12 @@ async fn dispatch(cmd: Cmd) -> Result<bool> {
             file,
             lines,
         } => phase_import(&common, &at.location()?, &file, lines).await,
+        Cmd::Undo {
+            common,
+            at,
+            import_id,
+            lines,
+        } => phase_undo(&common, &at.location()?, import_id, lines).await,
     }
 }
 
@@ -677,6 +698,49 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
     Ok(problems.is_empty())
 }
 
+/// Undoes an import (every posting reversed through the finance correction, in one
+/// transaction), then checks that the ledger balances and that each of its lines is reversed.
+async fn phase_undo(common: &Common, at: &Location, import_id: Uuid, lines: usize) -> Result<bool> {
+    let config = load_config(&common.tenants_dir())?;
+    let env = Env::open(at, config).await?;
+    let started = Instant::now();
+    undo(&env.statements, &env.clerk(), import_id, "bench: undo")
+        .await
+        .map_err(|e| app(e, "undo"))?;
+    let secs = started.elapsed().as_secs_f64();
+    let mut problems = Vec::new();
+    let left = env
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM st_lines WHERE import_id = '{import_id}' \
+             AND status NOT IN ('reversed', 'debit')"
+        ))
+        .await?;
+    if left != 0 {
+        problems.push(format!(
+            "{left} lines of the undone import are not reversed"
+        ));
+    }
+    let debit = env
+        .scalar("SELECT CAST(COALESCE(SUM(debit), 0) AS BIGINT) FROM ledger_lines")
+        .await?;
+    let credit = env
+        .scalar("SELECT CAST(COALESCE(SUM(credit), 0) AS BIGINT) FROM ledger_lines")
+        .await?;
+    if debit != credit {
+        problems.push(format!(
+            "the ledger does not balance after undo: debit {debit} != credit {credit}"
+        ));
+    }
+    for p in &problems {
+        log(format!("CHECK FAILED: {p}"));
+    }
+    emit(
+        json!({ "seconds": secs, "lines": lines, "vm_hwm_kib": vm_hwm_kib(),
+                 "problems": problems }),
+    );
+    Ok(problems.is_empty())
+}
+
 /// The `name = value` settings of the repository's `infra/postgresql.conf`.
 fn pg_settings() -> Result<Vec<(String, String)>> {
     let path = repo_root().join("infra/postgresql.conf");
@@ -910,6 +974,7 @@ async fn run(args: RunArgs) -> Result<bool> {
         "parties": args.common.parties,
         "sizes": sizes,
         "import_max": args.import_max,
+        "undo_max": args.undo_max,
         "iph": format!("{:?}", args.common.iph).to_lowercase(),
         "machine": {
             "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
@@ -1209,6 +1274,37 @@ async fn bench_backend(
                 baseline: Some(("floor", *n as f64 / secs.max(1e-9))),
                 detail: json!({ "derived": "post seconds vs floor seconds" }),
             });
+        }
+        if let (Some(max), Some(id)) = (args.undo_max, v_import_id.as_deref())
+            && *n <= max
+        {
+            let mut a = vec!["undo".into()];
+            a.extend(args.common.args());
+            a.extend(location.args());
+            a.extend([
+                "--import-id".into(),
+                id.to_owned(),
+                "--lines".into(),
+                n.to_string(),
+            ]);
+            let (v, good) = child(a).await?;
+            ok &= good;
+            let row = Row {
+                backend: backend.into(),
+                phase: "undo",
+                lines: *n,
+                secs: num(&v, "seconds"),
+                rss_kib: unum(&v, "vm_hwm_kib"),
+                file_bytes: 0,
+                baseline: None,
+                detail: v,
+            };
+            log(format!(
+                "{backend} undo {n}: {:.2} s = {:.0} lines/s",
+                row.secs,
+                row.per_sec()
+            ));
+            rows.push(row);
         }
     }
     Ok((rows, ok))
