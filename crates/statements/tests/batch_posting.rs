@@ -30,6 +30,7 @@ use wspolnota_statements::Statements;
 use wspolnota_statements::entity::line;
 use wspolnota_statements::parse::FormatHint;
 use wspolnota_statements::service::import::{ImportInput, ImportSummary, import};
+use wspolnota_statements::service::undo::undo;
 
 const ACCOUNT: &str = "PL56102053560000160200076877";
 
@@ -476,6 +477,65 @@ async fn record_many_posts_what_record_in_posts_one_by_one() {
     assert!(one_by_one.allocations.iter().any(|a| a.4 > 0));
     assert!(one_by_one.payments.iter().any(|p| p.5 > 0));
     assert_eq!(run(true).await, one_by_one);
+}
+
+/// Undo goes through the import a chunk at a time, the last line first: with chunks of 3 (10
+/// lines, 4 chunks) every line ends reversed, the installments, costs and every account's
+/// balance are what they were before the import, and the same file imported again posts as
+/// the first time.
+#[tokio::test]
+async fn undoing_in_chunks_restores_the_books_and_releases_every_line() {
+    let (f, parties) = setup().await;
+    let iph = virtual_nrb(&f, parties[0].id).await;
+    let svc = Statements::new(f.finance.clone()).with_chunk_lines(3);
+    let file = mt940(&lines(&parties, iph), None);
+    let net = |s: &Snapshot| -> BTreeMap<String, i64> {
+        s.ledger
+            .iter()
+            .map(|(k, (d, c))| (format!("{k:?}"), d - c))
+            .filter(|(_, v)| *v != 0)
+            .collect()
+    };
+    let before = snapshot(&f, &ImportSummary::default()).await;
+    let input = || ImportInput::from_bytes("wyciag.sta", file.clone(), FormatHint::Mt940, None);
+    let first = import(&svc, &f.clerk, input()).await.unwrap();
+    let posted = snapshot(&f, &first).await;
+    assert_ne!(posted.installments, before.installments);
+
+    undo(&svc, &f.clerk, first.id, "zły plik").await.unwrap();
+    let undone = snapshot(&f, &ImportSummary::default()).await;
+    assert!(
+        undone
+            .lines
+            .iter()
+            .all(|l| l.1 == "reversed" || l.1 == "debit"),
+        "{:?}",
+        undone.lines
+    );
+    assert_eq!(undone.lines.len(), 10);
+    assert_eq!(undone.installments, before.installments);
+    assert_eq!(undone.costs, before.costs);
+    assert_eq!(net(&undone), net(&before));
+    f.assert_balanced().await;
+
+    let again = import(&svc, &f.clerk, input()).await.unwrap();
+    assert_eq!(
+        (
+            again.lines,
+            again.matched,
+            again.unmatched,
+            again.duplicates
+        ),
+        (
+            first.lines,
+            first.matched,
+            first.unmatched,
+            first.duplicates
+        )
+    );
+    let reposted = snapshot(&f, &again).await;
+    assert_eq!(reposted.installments, posted.installments);
+    assert_eq!(net(&reposted), net(&posted));
 }
 
 /// A statement's batch looks nothing up (`Checks::Claimed`: its keys name lines it has just

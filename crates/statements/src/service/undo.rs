@@ -5,7 +5,9 @@
 //! one posting cannot be reversed (say the overpayment it created was already refunded),
 //! nothing is.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, TenantDb, TenantTx, audit};
 use wspolnota_finance::entity::{ledger_entry, payment};
@@ -34,50 +36,29 @@ pub async fn undo(
     if imported.reversed_at.is_some() {
         return Err(AppError::conflict("this import has already been undone"));
     }
-    let lines = line::Entity::find()
-        .filter(line::Column::ImportId.eq(import_id))
-        .all(&*tx)
-        .await?;
     let why = format!("cofnięcie importu wyciągu: {reason}");
-    for l in &lines {
-        match l.status.as_str() {
-            "posted" => reverse_payment(svc, ctx, &tx, l.payment_id, &why).await?,
-            "payout" => {
-                reverse_entry(ctx, &tx, l.entry_id, &why).await?;
-                if let Some(p) = payout::Entity::find()
-                    .filter(payout::Column::SettledLineId.eq(l.id))
-                    .one(&*tx)
-                    .await?
-                {
-                    payouts::set_settled(&*tx, p.id, None).await?;
-                }
-            }
-            "unmatched" => reverse_entry(ctx, &tx, l.entry_id, &why).await?,
-            "resolved" | "refunded" => {
-                if l.payment_id.is_some() {
-                    reverse_payment(svc, ctx, &tx, l.payment_id, &why).await?;
-                } else {
-                    let resolution = ledger_entry::Entity::find()
-                        .filter(ledger_entry::Column::IdempotencyKey.eq(resolution_key(l.id)))
-                        .one(&*tx)
-                        .await?
-                        .map(|e| e.id);
-                    reverse_entry(ctx, &tx, resolution, &why).await?;
-                }
-                reverse_entry(ctx, &tx, l.entry_id, &why).await?;
-            }
-            _ => {}
+    // A chunk of lines at a time (an import may hold millions), the last posted first: line
+    // ids are time-ordered.
+    let mut undone = 0usize;
+    let mut before: Option<Uuid> = None;
+    loop {
+        let mut page = line::Entity::find().filter(line::Column::ImportId.eq(import_id));
+        if let Some(first) = before {
+            page = page.filter(line::Column::Id.lt(first));
         }
-        if l.status != "debit" {
-            let mut row: line::ActiveModel = l.clone().into();
-            row.status = Set("reversed".to_owned());
-            row.update(&*tx).await?;
+        let lines = page
+            .order_by_desc(line::Column::Id)
+            .limit(u64::try_from(svc.chunk_lines()).unwrap_or(u64::MAX))
+            .all(&*tx)
+            .await?;
+        let Some(last) = lines.last() else { break };
+        before = Some(last.id);
+        undone += lines.len();
+        for l in &lines {
+            undo_line(svc, ctx, &tx, l, &why).await?;
         }
-    }
-    let ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
-    for chunk in ids.chunks(500) {
         seen::Entity::delete_many()
-            .filter(seen::Column::LineId.is_in(chunk.to_vec()))
+            .filter(seen::Column::LineId.is_in(lines.iter().map(|l| l.id)))
             .exec(&*tx)
             .await?;
     }
@@ -90,11 +71,55 @@ pub async fn undo(
         &tx,
         ctx,
         "statements.import_undone",
-        serde_json::json!({ "import": import_id, "lines": lines.len(), "reason": reason }),
+        serde_json::json!({ "import": import_id, "lines": undone, "reason": reason }),
     )
     .await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Reverses what one line posted and marks it reversed.
+async fn undo_line(
+    svc: &Statements,
+    ctx: &Ctx,
+    tx: &TenantTx,
+    l: &line::Model,
+    why: &str,
+) -> AppResult<()> {
+    match l.status.as_str() {
+        "posted" => reverse_payment(svc, ctx, tx, l.payment_id, why).await?,
+        "payout" => {
+            reverse_entry(ctx, tx, l.entry_id, why).await?;
+            if let Some(p) = payout::Entity::find()
+                .filter(payout::Column::SettledLineId.eq(l.id))
+                .one(&**tx)
+                .await?
+            {
+                payouts::set_settled(&**tx, p.id, None).await?;
+            }
+        }
+        "unmatched" => reverse_entry(ctx, tx, l.entry_id, why).await?,
+        "resolved" | "refunded" => {
+            if l.payment_id.is_some() {
+                reverse_payment(svc, ctx, tx, l.payment_id, why).await?;
+            } else {
+                let resolution = ledger_entry::Entity::find()
+                    .filter(ledger_entry::Column::IdempotencyKey.eq(resolution_key(l.id)))
+                    .one(&**tx)
+                    .await?
+                    .map(|e| e.id);
+                reverse_entry(ctx, tx, resolution, why).await?;
+            }
+            reverse_entry(ctx, tx, l.entry_id, why).await?;
+        }
+        _ => {}
+    }
+    if l.status != "debit" {
+        let mut row: line::ActiveModel = l.clone().into();
+        row.status = Set("reversed".to_owned());
+        row.update(&**tx).await?;
+    }
+    Ok(())
 }
 
 async fn reverse_payment(
