@@ -1142,17 +1142,25 @@ async fn bench_backend(
     } else {
         ("INSERT", "insert")
     };
-    for (n, tag, path, bytes) in files {
-        let mut a = vec!["baseline".into()];
+    // A phase's command line: its name, the common options, the backend, then its own.
+    let phase_args = |phase: &str, own: [String; 4]| {
+        let mut a = vec![phase.to_owned()];
         a.extend(args.common.args());
         a.extend(location.args());
-        a.extend([
-            "--lines".into(),
-            n.to_string(),
-            "--tag".into(),
-            tag.to_string(),
-        ]);
-        let (v, good) = child(a).await?;
+        a.extend(own);
+        a
+    };
+    for (n, tag, path, bytes) in files {
+        let (v, good) = child(phase_args(
+            "baseline",
+            [
+                "--lines".into(),
+                n.to_string(),
+                "--tag".into(),
+                tag.to_string(),
+            ],
+        ))
+        .await?;
         ok &= good;
         let base = Row {
             backend: backend.into(),
@@ -1178,16 +1186,15 @@ async fn bench_backend(
             continue;
         }
         let file_args = |phase: &str| {
-            let mut a = vec![phase.to_owned()];
-            a.extend(args.common.args());
-            a.extend(location.args());
-            a.extend([
-                "--file".into(),
-                path.display().to_string(),
-                "--lines".into(),
-                n.to_string(),
-            ]);
-            a
+            phase_args(
+                phase,
+                [
+                    "--file".into(),
+                    path.display().to_string(),
+                    "--lines".into(),
+                    n.to_string(),
+                ],
+            )
         };
         let (v, good) = child(file_args("match")).await?;
         ok &= good;
@@ -1278,16 +1285,16 @@ async fn bench_backend(
         if let (Some(max), Some(id)) = (args.undo_max, v_import_id.as_deref())
             && *n <= max
         {
-            let mut a = vec!["undo".into()];
-            a.extend(args.common.args());
-            a.extend(location.args());
-            a.extend([
-                "--import-id".into(),
-                id.to_owned(),
-                "--lines".into(),
-                n.to_string(),
-            ]);
-            let (v, good) = child(a).await?;
+            let (v, good) = child(phase_args(
+                "undo",
+                [
+                    "--import-id".into(),
+                    id.to_owned(),
+                    "--lines".into(),
+                    n.to_string(),
+                ],
+            ))
+            .await?;
             ok &= good;
             let row = Row {
                 backend: backend.into(),
