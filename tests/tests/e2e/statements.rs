@@ -294,14 +294,15 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
         ],
     );
 
-    let recon_query = "query { statements { reconciliation(olderThanDays: 0) {
-        ledgerBank unmatchedCount unmatchedTotal inTransit { paymentId } unsettledPayouts { reference }
-        accounts { account statementClosing credits debits } } } }";
+    let reconciliation = async || {
+        let query = "query { statements { reconciliation(olderThanDays: 0) {
+            ledgerBank unmatchedCount unmatchedTotal inTransit { paymentId } unsettledPayouts { reference }
+            accounts { account statementClosing credits debits } } } }";
+        app.gql_ok(&h, query, json!({}), Some(&clerk_token)).await["statements"]["reconciliation"]
+            .clone()
+    };
     // The demo's cash-desk and bank payments are on the ledger already.
-    let bank_before = grosze(
-        &app.gql_ok(&h, recon_query, json!({}), Some(&clerk_token))
-            .await["statements"]["reconciliation"]["ledgerBank"],
-    );
+    let bank_before = grosze(&reconciliation().await["ledgerBank"]);
 
     let body = upload(&app, &clerk_token, "wyciag-1.sta", &file).await;
     let summary = body["data"]["statements"]["import"].clone();
@@ -368,10 +369,7 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
 
     // The queue and the reconciliation: one unknown credit; the payout settled the money in
     // transit, so nothing waits for a payout.
-    let recon = app
-        .gql_ok(&h, recon_query, json!({}), Some(&clerk_token))
-        .await["statements"]["reconciliation"]
-        .clone();
+    let recon = reconciliation().await;
     assert_eq!(recon["unmatchedCount"], 1, "{recon}");
     assert_eq!(grosze(&recon["unmatchedTotal"]), unknown);
     assert_eq!(recon["inTransit"], json!([]), "{recon}");
@@ -442,10 +440,7 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
         .gql_ok(&h, ACCOUNT, json!({}), Some(&resident_token))
         .await;
     assert_eq!(owed(&reverted), owed(&before), "{reverted}");
-    let recon = app
-        .gql_ok(&h, recon_query, json!({}), Some(&clerk_token))
-        .await["statements"]["reconciliation"]
-        .clone();
+    let recon = reconciliation().await;
     assert_eq!(recon["unmatchedCount"], 0, "{recon}");
     assert_eq!(grosze(&recon["ledgerBank"]), bank_before, "{recon}");
     assert_eq!(grosze(&recon["accounts"][0]["credits"]), 0, "{recon}");
@@ -462,10 +457,7 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
         .gql_ok(&h, ACCOUNT, json!({}), Some(&resident_token))
         .await;
     assert_eq!(owed(&reposted), owed(&after), "{reposted}");
-    let recon = app
-        .gql_ok(&h, recon_query, json!({}), Some(&clerk_token))
-        .await["statements"]["reconciliation"]
-        .clone();
+    let recon = reconciliation().await;
     assert_eq!(recon["unmatchedCount"], 1, "{recon}");
     assert_eq!(recon["unsettledPayouts"], json!([]), "{recon}");
     assert_eq!(

@@ -875,6 +875,20 @@ struct Row {
 }
 
 impl Row {
+    /// A phase's row from the JSON line its process printed (seconds, peak RSS).
+    fn measured(backend: &str, phase: &'static str, lines: usize, v: Json) -> Self {
+        Self {
+            backend: backend.into(),
+            phase,
+            lines,
+            secs: num(&v, "seconds"),
+            rss_kib: unum(&v, "vm_hwm_kib"),
+            file_bytes: 0,
+            baseline: None,
+            detail: v,
+        }
+    }
+
     fn per_sec(&self) -> f64 {
         if self.secs > 0.0 {
             self.lines as f64 / self.secs
@@ -1029,14 +1043,8 @@ async fn measure_all(
         .await?;
         ok &= good;
         let row = Row {
-            backend: "–".into(),
-            phase: "parse",
-            lines: *n,
-            secs: num(&v, "seconds"),
-            rss_kib: unum(&v, "vm_hwm_kib"),
             file_bytes: *bytes,
-            baseline: None,
-            detail: v,
+            ..Row::measured("–", "parse", *n, v)
         };
         log(format!(
             "parse {n}: {:.2} s = {:.0} lines/s, peak RSS {:.0} MiB",
@@ -1162,16 +1170,7 @@ async fn bench_backend(
         ))
         .await?;
         ok &= good;
-        let base = Row {
-            backend: backend.into(),
-            phase: phase_name,
-            lines: *n,
-            secs: num(&v, "seconds"),
-            rss_kib: unum(&v, "vm_hwm_kib"),
-            file_bytes: 0,
-            baseline: None,
-            detail: v,
-        };
+        let base = Row::measured(backend, phase_name, *n, v);
         log(format!(
             "{backend} {phase_name} {n}: {:.2} s = {:.0} rows/s",
             base.secs,
@@ -1199,14 +1198,8 @@ async fn bench_backend(
         let (v, good) = child(file_args("match")).await?;
         ok &= good;
         let matched = Row {
-            backend: backend.into(),
-            phase: "match",
-            lines: *n,
-            secs: num(&v, "seconds"),
-            rss_kib: unum(&v, "vm_hwm_kib"),
             file_bytes: *bytes,
-            baseline: None,
-            detail: v,
+            ..Row::measured(backend, "match", *n, v)
         };
         log(format!(
             "{backend} match {n} (parse + match): {:.2} s = {:.0} lines/s, peak RSS {:.0} MiB",
@@ -1220,14 +1213,9 @@ async fn bench_backend(
         ok &= good;
         let v_import_id = v.get("import_id").and_then(Json::as_str).map(str::to_owned);
         let row = Row {
-            backend: backend.into(),
-            phase: "import",
-            lines: *n,
-            secs: num(&v, "seconds"),
-            rss_kib: unum(&v, "vm_hwm_kib"),
             file_bytes: *bytes,
             baseline: Some((bname, base_rate)),
-            detail: v,
+            ..Row::measured(backend, "import", *n, v)
         };
         log(format!(
             "{backend} import {n}: {:.2} s = {:.0} lines/s, peak RSS {:.0} MiB, ratio {:.1}, \
@@ -1296,16 +1284,7 @@ async fn bench_backend(
             ))
             .await?;
             ok &= good;
-            let row = Row {
-                backend: backend.into(),
-                phase: "undo",
-                lines: *n,
-                secs: num(&v, "seconds"),
-                rss_kib: unum(&v, "vm_hwm_kib"),
-                file_bytes: 0,
-                baseline: None,
-                detail: v,
-            };
+            let row = Row::measured(backend, "undo", *n, v);
             log(format!(
                 "{backend} undo {n}: {:.2} s = {:.0} lines/s",
                 row.secs,
