@@ -30,6 +30,7 @@
 #   BENCH_ST_IPH          nrb (ID IPH = the 26-digit NRB) | tail (its 16-digit client part) (nrb)
 #   BENCH_ST_CHUNK        statement lines the import processes per chunk                (2000)
 #   BENCH_ST_DATABASE     PostgreSQL database to create and drop                (wsp_bench_st)
+#   BENCH_ST_KEEP_DB=1    leave the PostgreSQL database in place at the end
 #   BENCH_ST_WORK_DIR     where files and SQLite data go (kept)                 (a temp folder)
 #   BENCH_ST_JSON         where the JSON goes          (ops/bench/results/statements-latest.json)
 #   BENCH_PG              PostgreSQL host:port                                  (127.0.0.1:5432)

@@ -201,6 +201,9 @@ struct RunArgs {
     /// The PostgreSQL database to create (dropped first if it exists, and at the end).
     #[arg(long, env = "BENCH_ST_DATABASE", default_value = "wsp_bench_st")]
     database: String,
+    /// Leave the PostgreSQL database in place at the end, to look into afterwards.
+    #[arg(long, env = "BENCH_ST_KEEP_DB", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    keep_db: bool,
     /// Where the statement files and SQLite data go (default: a new temporary folder, removed
     /// at the end).
     #[arg(long, env = "BENCH_ST_WORK_DIR")]
@@ -1100,6 +1103,9 @@ async fn measure_all(
         };
         let measured = bench_backend(args, plan, &location, &files).await;
         match (&location, admin) {
+            (Location::Postgres(_), Some(_)) if args.keep_db => {
+                log(format!("kept database {}", args.database));
+            }
             (Location::Postgres(_), Some(admin)) => {
                 let db = &args.database;
                 if let Err(e) = admin
