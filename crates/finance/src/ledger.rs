@@ -2,7 +2,9 @@
 //! debits equal their credits, each with an idempotency key; corrections are reversals.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 use wspolnota_core::{AppError, AppResult, Ctx, Money};
 
@@ -191,33 +193,39 @@ pub async fn reverse<C: ConnectionTrait>(
         .ok_or_else(|| AppError::not_found("no such journal entry"))?;
     let lines = ledger_line::Entity::find()
         .filter(ledger_line::Column::EntryId.eq(entry_id))
+        .order_by_asc(ledger_line::Column::Id)
         .all(db)
         .await?;
-    let lines = lines
-        .into_iter()
-        .map(|l| {
-            Line {
-                account: l.account,
-                party: l.party_id,
-                obligation: l.obligation_id,
-                debit: Money::from_grosze(l.debit),
-                credit: Money::from_grosze(l.credit),
-            }
-            .mirrored()
-        })
-        .collect();
-    post(
-        db,
-        ctx,
-        Entry {
-            key: format!("reversal:{entry_id}"),
-            date,
-            description: format!("Storno: {} — {reason}", original.description),
-            lines,
-            reverses: Some(entry_id),
-        },
-    )
-    .await
+    post(db, ctx, reversal(&original, lines, date, reason)).await
+}
+
+/// The storno of `original` (whose lines are `lines`): every line on the other side, under the
+/// key `reversal:{id}`, so that an entry is reversed at most once.
+pub(crate) fn reversal(
+    original: &ledger_entry::Model,
+    lines: Vec<ledger_line::Model>,
+    date: NaiveDate,
+    reason: &str,
+) -> Entry {
+    Entry {
+        key: format!("reversal:{}", original.id),
+        date,
+        description: format!("Storno: {} — {reason}", original.description),
+        lines: lines
+            .into_iter()
+            .map(|l| {
+                Line {
+                    account: l.account,
+                    party: l.party_id,
+                    obligation: l.obligation_id,
+                    debit: Money::from_grosze(l.debit),
+                    credit: Money::from_grosze(l.credit),
+                }
+                .mirrored()
+            })
+            .collect(),
+        reverses: Some(original.id),
+    }
 }
 
 #[cfg(test)]

@@ -6,12 +6,12 @@ mod support;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use support::{
-    Fixture, assess, balance, counts, date, entry_with_key, installments_of, journal_sums, m,
-    named_person, net, obligation_lines, pay, zamosc_with_person,
+    Fixture, assess, balance, counts, date, entry_lines, entry_with_key, installments_of,
+    journal_sums, m, named_person, net, obligation_lines, pay, person, zamosc_with_person,
 };
 use uuid::Uuid;
-use wspolnota_core::{AccountId, AppResult, Ctx, ErrorCode, Money};
-use wspolnota_finance::entity::{installment, ledger_entry, obligation, party};
+use wspolnota_core::{AccountId, AppResult, Ctx, ErrorCode, Money, TenantDb};
+use wspolnota_finance::entity::{installment, ledger_entry, obligation, party, payment};
 use wspolnota_finance::service::arrears::{self, ArrearsList};
 use wspolnota_finance::service::assess::{self, Assessed, NewAssessment};
 use wspolnota_finance::service::corrections::{self, CorrectedKind};
@@ -637,5 +637,125 @@ async fn a_payment_whose_overpayment_was_used_cannot_be_corrected() {
         Money::ZERO
     );
     assert_not_correctable(&f, &clerk, paid.payment.entry_id, "pomyłka").await;
+    assert_journal_balances(&f).await;
+}
+
+/// Outstanding and day paid of each installment of `party`, in order.
+async fn open_installments(f: &Fixture, party: Uuid) -> Vec<(i64, Option<chrono::NaiveDate>)> {
+    let mut list = f
+        .all(installment::Entity::find().filter(installment::Column::PartyId.eq(party)))
+        .await;
+    list.sort_by_key(|i| (i.due_date, i.number));
+    list.into_iter()
+        .map(|i| (i.outstanding, i.paid_on))
+        .collect()
+}
+
+#[tokio::test]
+async fn correcting_payments_in_a_batch_gives_back_what_each_took() {
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    let q = person(&f, &clerk, 2).await;
+    assess_4000(&f, &clerk, &p).await;
+    assess_4000(&f, &clerk, &q).await;
+    let open = vec![(100_000, None); 4];
+    // Two payments share installment I of Osoba 1; Osoba 2 pays 100 too much.
+    let first = pay(&f, &clerk, p.id, "600.00", "2025-01-10").await;
+    let second = pay(&f, &clerk, p.id, "700.00", "2025-01-10").await;
+    let third = pay(&f, &clerk, q.id, "4100.00", "2025-01-10").await;
+    assert_eq!(third.payment.overpayment, 10_000);
+    assert_ne!(open_installments(&f, p.id).await, open);
+    let (payments, entries, lines) = counts(&f).await;
+
+    let tx = TenantDb::begin(&clerk).await.unwrap();
+    let ids = [third.payment.id, second.payment.id, first.payment.id];
+    let done = corrections::correct_payments(&f.finance, &clerk, &tx, &ids, "zwrot")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(
+        done.iter().map(|c| c.payment_id).collect::<Vec<_>>(),
+        ids.map(Some).to_vec()
+    );
+    assert!(done.iter().all(|c| c.kind == CorrectedKind::Payment));
+    // Each payment's entry is reversed by the correction that names it, line for line.
+    for (c, paid) in done.iter().zip([&third, &second, &first]) {
+        let reversal = f.one(ledger_entry::Entity::find_by_id(c.reversal_id)).await;
+        assert_eq!(reversal.reverses, Some(paid.payment.entry_id));
+        let original = entry_lines(&f, paid.payment.entry_id).await;
+        let mirrored = entry_lines(&f, c.reversal_id).await;
+        assert_eq!(
+            mirrored
+                .iter()
+                .map(|l| (&l.account, l.debit, l.credit))
+                .collect::<Vec<_>>(),
+            original
+                .iter()
+                .map(|l| (&l.account, l.credit, l.debit))
+                .collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(counts(&f).await.0, payments);
+    assert_eq!(counts(&f).await.1, entries + 3);
+    assert!(counts(&f).await.2 > lines);
+    assert_eq!(open_installments(&f, p.id).await, open);
+    assert_eq!(open_installments(&f, q.id).await, open);
+    for party in [p.id, q.id] {
+        let b = balance(&f, &clerk, party, "2025-01-10").await;
+        assert_eq!((b.outstanding, b.overpayment), (m("4000"), Money::ZERO));
+    }
+    assert_journal_balances(&f).await;
+    // Corrected once: neither one by one nor in a batch again.
+    let e = corrections::correct_entry(&f.finance, &clerk, first.payment.entry_id, "znowu")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    let tx = TenantDb::begin(&clerk).await.unwrap();
+    let e = corrections::correct_payments(&f.finance, &clerk, &tx, &[first.payment.id], "znowu")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+}
+
+#[tokio::test]
+async fn a_batch_with_one_payment_that_cannot_be_corrected_corrects_none() {
+    let (f, clerk, p) = zamosc_with_person("2025-01-10").await;
+    let q = person(&f, &clerk, 2).await;
+    assess_explicit(&f, &clerk, &p, &[("2025-03-31", "100.00")]).await;
+    assess_explicit(&f, &clerk, &q, &[("2025-03-31", "100.00")]).await;
+    let fine = pay(&f, &clerk, q.id, "60.00", "2025-01-10").await;
+    let used = pay(&f, &clerk, p.id, "150.00", "2025-01-10").await;
+    // A new assessment takes Osoba 1's overpayment (art. 76 OP).
+    assess_explicit(&f, &clerk, &p, &[("2025-04-30", "80.00")]).await;
+    let before = (counts(&f).await, open_installments(&f, q.id).await);
+
+    let tx = TenantDb::begin(&clerk).await.unwrap();
+    let ids = [fine.payment.id, used.payment.id];
+    let e = corrections::correct_payments(&f.finance, &clerk, &tx, &ids, "pomyłka")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        (ErrorCode::Validation, Some("entryId"))
+    );
+    // Refused before anything was written, in the caller's transaction too.
+    let written = (
+        payment::Entity::find().count(&*tx).await.unwrap(),
+        ledger_entry::Entity::find().count(&*tx).await.unwrap(),
+    );
+    assert_eq!(written, (before.0.0, before.0.1));
+    let twice = [fine.payment.id, fine.payment.id];
+    let e = corrections::correct_payments(&f.finance, &clerk, &tx, &twice, "pomyłka")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        (ErrorCode::Validation, Some("paymentIds"))
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        (counts(&f).await, open_installments(&f, q.id).await),
+        before
+    );
     assert_journal_balances(&f).await;
 }

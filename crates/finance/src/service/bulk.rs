@@ -32,7 +32,7 @@ use crate::entity::{
 use crate::ledger::{Entry, Line};
 
 /// Keys or ids per `IN (…)` list.
-const IN_LIST: usize = 2_000;
+pub(crate) const IN_LIST: usize = 2_000;
 /// Bind parameters per multi-row statement: under SQLite's limit (32,766) and PostgreSQL's
 /// (65,535).
 const MAX_PARAMS: usize = 30_000;
@@ -173,6 +173,88 @@ pub async fn post_entries<C: ConnectionTrait>(
     }
     out.insert_journal(db).await?;
     Ok(ids)
+}
+
+/// Reverses journal entries with their mirror images (storno), dated `date`, as
+/// [`crate::ledger::reverse`] reverses one, with a few statements for all of them: the ids of
+/// the reversals, in the order of `entry_ids`. With [`Checks::Lookup`] an entry reversed before
+/// gives the reversal it has (a replay); with [`Checks::Claimed`] the caller has made sure none
+/// was.
+pub async fn reverse_entries<C: ConnectionTrait>(
+    db: &C,
+    ctx: &Ctx,
+    entry_ids: &[Uuid],
+    date: NaiveDate,
+    reason: &str,
+    checks: Checks,
+) -> AppResult<Vec<Uuid>> {
+    let entries = entries_by_id(db, entry_ids).await?;
+    let mut lines: HashMap<Uuid, Vec<ledger_line::Model>> = HashMap::new();
+    for part in entry_ids.chunks(IN_LIST) {
+        for l in ledger_line::Entity::find()
+            .filter(is_in(
+                db,
+                ledger_line::Column::EntryId,
+                part.iter().copied(),
+            )?)
+            .order_by_asc(ledger_line::Column::Id)
+            .all(db)
+            .await?
+        {
+            lines.entry(l.entry_id).or_default().push(l);
+        }
+    }
+    let reversals = entry_ids
+        .iter()
+        .map(|id| {
+            let original = entries
+                .get(id)
+                .ok_or_else(|| AppError::not_found("no such journal entry"))?;
+            let lines = lines.get(id).cloned().unwrap_or_default();
+            Ok(crate::ledger::reversal(original, lines, date, reason))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    post_entries(db, ctx, reversals, checks).await
+}
+
+/// The journal entries among `ids` that exist, by id.
+pub async fn entries_by_id<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, ledger_entry::Model>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for part in ids.chunks(IN_LIST) {
+        for e in ledger_entry::Entity::find()
+            .filter(is_in(db, ledger_entry::Column::Id, part.iter().copied())?)
+            .all(db)
+            .await?
+        {
+            out.insert(e.id, e);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether any of the entries `ids` has been reversed.
+pub async fn any_reversed<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<bool> {
+    for part in ids.chunks(IN_LIST) {
+        let found = ledger_entry::Entity::find()
+            .select_only()
+            .column(ledger_entry::Column::Id)
+            .filter(is_in(
+                db,
+                ledger_entry::Column::Reverses,
+                part.iter().copied(),
+            )?)
+            .limit(1)
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await?;
+        if found.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The journal entry key of a payment.

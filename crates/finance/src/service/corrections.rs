@@ -25,13 +25,17 @@
 //! adjustment), cancellation entries, and any other entry (e.g. unidentified receipts). An
 //! entry is corrected at most once (a second attempt is a CONFLICT). A reason is required.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
+use wspolnota_core::bulk::{Batch, is_in};
 use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, Money, TenantDb, TenantTx, audit};
 
+use super::bulk::{self, Checks};
 use super::{Finance, payments};
 use crate::entity::{
     allocation, cost, installment, ledger_entry, ledger_line, obligation, payment,
@@ -128,7 +132,10 @@ pub async fn correct_in(
         .one(&**tx)
         .await?;
     let correction = if let Some(p) = paid {
-        correct_payment(fin, ctx, tx, &entry, p, today, reason).await?
+        correct_paid(fin, ctx, tx, vec![p], reason)
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::internal(std::io::Error::other("a correction went missing")))?
     } else if let Some(ob) = assessed_obligation(&**tx, &entry, &lines).await? {
         correct_assessment(fin, ctx, tx, &entry, &lines, ob, today, reason).await?
     } else {
@@ -312,112 +319,275 @@ async fn correct_assessment(
     })
 }
 
-async fn correct_payment(
+/// Corrects the payments `payment_ids` inside the caller's transaction, as [`correct_in`] would
+/// correct their entries one after another in that order, with a few statements for all of
+/// them (undoing a bank statement's import corrects thousands). Every check of a single
+/// correction holds for the batch as a whole — a party's credit balance still holds all the
+/// overpayments its corrected payments created, no installment is given back more than it was
+/// reduced to — and one refusal refuses the batch: nothing is written. The caller checks the
+/// actor and the reason.
+pub async fn correct_payments(
     fin: &Finance,
     ctx: &Ctx,
     tx: &TenantTx,
-    entry: &ledger_entry::Model,
-    p: payment::Model,
-    today: NaiveDate,
+    payment_ids: &[Uuid],
     reason: &str,
-) -> AppResult<Correction> {
-    let fees = fin.fees(ctx)?;
-    let allocations = allocation::Entity::find()
-        .filter(allocation::Column::PaymentId.eq(p.id))
-        .order_by_asc(allocation::Column::Id)
-        .all(&**tx)
-        .await?;
-    let created = Money::from_grosze(p.overpayment);
-    if created.is_positive() {
-        let credit = payments::overpayment(&**tx, &fees, p.party_id).await?;
-        if credit < created {
+) -> AppResult<Vec<Correction>> {
+    let db = &**tx;
+    let mut unique = HashSet::with_capacity(payment_ids.len());
+    if let Some(twice) = payment_ids.iter().find(|id| !unique.insert(**id)) {
+        return Err(AppError::validation(
+            "paymentIds",
+            format!("payment {twice} is listed twice"),
+        ));
+    }
+    let mut found: HashMap<Uuid, payment::Model> = HashMap::with_capacity(payment_ids.len());
+    for part in payment_ids.chunks(bulk::IN_LIST) {
+        for p in payment::Entity::find()
+            .filter(is_in(db, payment::Column::Id, part.iter().copied())?)
+            .all(db)
+            .await?
+        {
+            found.insert(p.id, p);
+        }
+    }
+    let paid = payment_ids
+        .iter()
+        .map(|id| {
+            found
+                .remove(id)
+                .ok_or_else(|| AppError::not_found("a posted payment is missing"))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let entry_ids: Vec<Uuid> = paid.iter().map(|p| p.entry_id).collect();
+    let entries = bulk::entries_by_id(db, &entry_ids).await?;
+    for id in &entry_ids {
+        let entry = entries
+            .get(id)
+            .ok_or_else(|| AppError::validation("entryId", "no such journal entry"))?;
+        if entry.reverses.is_some() {
             return Err(AppError::validation(
                 "entryId",
-                format!(
-                    "this payment left an overpayment of {created}, but only {credit} of it is \
-                     still on the party's account: correct the offset or refund first"
-                ),
+                "this entry is itself a reversal; it cannot be corrected",
             ));
         }
     }
-    // Check everything before changing anything.
-    let mut restore = Vec::new();
-    for a in allocations.iter().filter(|a| a.principal > 0) {
-        let Some(inst_id) = a.installment_id else {
-            continue;
-        };
-        let inst = installment::Entity::find_by_id(inst_id)
-            .one(&**tx)
+    if bulk::any_reversed(db, &entry_ids).await? {
+        return Err(AppError::conflict("this entry has already been reversed"));
+    }
+    correct_paid(fin, ctx, tx, paid, reason).await
+}
+
+/// The payments' corrections, their entries checked (they exist, are not reversals and have
+/// not been reversed).
+async fn correct_paid(
+    fin: &Finance,
+    ctx: &Ctx,
+    tx: &TenantTx,
+    paid: Vec<payment::Model>,
+    reason: &str,
+) -> AppResult<Vec<Correction>> {
+    let db = &**tx;
+    let fees = fin.fees(ctx)?;
+    let today = ctx.clock().now().date_naive();
+    let ids: Vec<Uuid> = paid.iter().map(|p| p.id).collect();
+    let mut allocations: HashMap<Uuid, Vec<allocation::Model>> = HashMap::new();
+    for part in ids.chunks(bulk::IN_LIST) {
+        for a in allocation::Entity::find()
+            .filter(is_in(
+                db,
+                allocation::Column::PaymentId,
+                part.iter().copied(),
+            )?)
+            .order_by_asc(allocation::Column::Id)
+            .all(db)
             .await?
-            .ok_or_else(|| {
+        {
+            allocations.entry(a.payment_id).or_default().push(a);
+        }
+    }
+
+    // The overpayments the payments created must still be on their parties' accounts.
+    let mut created: HashMap<Uuid, Money> = HashMap::new();
+    for p in paid.iter().filter(|p| p.overpayment > 0) {
+        *created.entry(p.party_id).or_insert(Money::ZERO) += Money::from_grosze(p.overpayment);
+    }
+    if !created.is_empty() {
+        let parties: Vec<Uuid> = created.keys().copied().collect();
+        let credit = payments::overpayments(db, &fees, &parties).await?;
+        for (party, created) in &created {
+            let credit = credit.get(party).copied().unwrap_or(Money::ZERO);
+            if credit < *created {
+                return Err(AppError::validation(
+                    "entryId",
+                    format!(
+                        "this payment left an overpayment of {created}, but only {credit} of it \
+                         is still on the party's account: correct the offset or refund first"
+                    ),
+                ));
+            }
+        }
+    }
+
+    let installment_ids: Vec<Uuid> = allocations
+        .values()
+        .flatten()
+        .filter(|a| a.principal > 0)
+        .filter_map(|a| a.installment_id)
+        .collect();
+    let installments: HashMap<Uuid, installment::Model> =
+        by_id::<installment::Entity, _>(db, installment::Column::Id, &installment_ids, |i| i.id)
+            .await?;
+    let obligation_ids: Vec<Uuid> = installments.values().map(|i| i.obligation_id).collect();
+    let cancelled: HashSet<Uuid> =
+        by_id::<obligation::Entity, _>(db, obligation::Column::Id, &obligation_ids, |o| o.id)
+            .await?
+            .into_values()
+            .filter(|o| o.status == "cancelled")
+            .map(|o| o.id)
+            .collect();
+    let cost_ids: Vec<Uuid> = allocations
+        .values()
+        .flatten()
+        .filter(|a| a.costs > 0)
+        .filter_map(|a| a.cost_id)
+        .collect();
+    let costs: HashMap<Uuid, cost::Model> =
+        by_id::<cost::Entity, _>(db, cost::Column::Id, &cost_ids, |c| c.id).await?;
+
+    // Check everything before changing anything, one payment after another: what each gives
+    // back is on top of what the ones before it gave.
+    let mut outstanding: HashMap<Uuid, i64> = HashMap::new();
+    let mut cost_outstanding: HashMap<Uuid, i64> = HashMap::new();
+    let mut details = Vec::with_capacity(paid.len());
+    for p in &paid {
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        let mine = allocations
+            .get(&p.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for a in mine.iter().filter(|a| a.principal > 0) {
+            let Some(inst_id) = a.installment_id else {
+                continue;
+            };
+            let inst = installments.get(&inst_id).ok_or_else(|| {
                 AppError::internal(std::io::Error::other("allocation to a missing installment"))
             })?;
-        let ob = obligation::Entity::find_by_id(inst.obligation_id)
-            .one(&**tx)
-            .await?;
-        if ob.is_some_and(|o| o.status == "cancelled") {
-            return Err(AppError::validation(
-                "entryId",
-                "this payment went to an obligation that has since been cancelled; its money \
-                 is on the overpayment account",
-            ));
+            if cancelled.contains(&inst.obligation_id) {
+                return Err(AppError::validation(
+                    "entryId",
+                    "this payment went to an obligation that has since been cancelled; its \
+                     money is on the overpayment account",
+                ));
+            }
+            let was = *outstanding.get(&inst.id).unwrap_or(&inst.outstanding);
+            if was + a.principal > inst.amount {
+                return Err(AppError::validation(
+                    "entryId",
+                    "an installment this payment paid was reduced afterwards: correct the \
+                     adjustment first",
+                ));
+            }
+            outstanding.insert(inst.id, was + a.principal);
+            before.push(serde_json::json!({ "installment": inst.id,
+                "outstanding": Money::from_grosze(was).to_string() }));
+            after.push(serde_json::json!({ "installment": inst.id,
+                "outstanding": Money::from_grosze(was + a.principal).to_string() }));
         }
-        if inst.outstanding + a.principal > inst.amount {
-            return Err(AppError::validation(
-                "entryId",
-                "an installment this payment paid was reduced afterwards: correct the \
-                 adjustment first",
-            ));
-        }
-        restore.push((inst, a.principal));
-    }
-    let reversal = ledger::reverse(&**tx, ctx, entry.id, today, reason).await?;
-    let mut before = Vec::new();
-    let mut after = Vec::new();
-    for (inst, principal) in restore {
-        let outstanding = inst.outstanding + principal;
-        before.push(serde_json::json!({ "installment": inst.id,
-            "outstanding": Money::from_grosze(inst.outstanding).to_string() }));
-        after.push(serde_json::json!({ "installment": inst.id,
-            "outstanding": Money::from_grosze(outstanding).to_string() }));
-        let mut active: installment::ActiveModel = inst.into();
-        active.outstanding = Set(outstanding);
-        active.paid_on = Set(None);
-        active.update(&**tx).await?;
-    }
-    for a in allocations.iter().filter(|a| a.costs > 0) {
-        let Some(cost_id) = a.cost_id else {
-            continue;
-        };
-        if let Some(c) = cost::Entity::find_by_id(cost_id).one(&**tx).await? {
-            let outstanding = c.outstanding + a.costs;
+        for a in mine.iter().filter(|a| a.costs > 0) {
+            let Some(c) = a.cost_id.and_then(|id| costs.get(&id)) else {
+                continue;
+            };
+            let was = *cost_outstanding.get(&c.id).unwrap_or(&c.outstanding);
+            cost_outstanding.insert(c.id, was + a.costs);
             before.push(serde_json::json!({ "cost": c.id,
-                "outstanding": Money::from_grosze(c.outstanding).to_string() }));
+                "outstanding": Money::from_grosze(was).to_string() }));
             after.push(serde_json::json!({ "cost": c.id,
-                "outstanding": Money::from_grosze(outstanding).to_string() }));
-            let mut active: cost::ActiveModel = c.into();
-            active.outstanding = Set(outstanding);
-            active.update(&**tx).await?;
+                "outstanding": Money::from_grosze(was + a.costs).to_string() }));
         }
+        details.push((before, after));
     }
-    audit::record(
-        tx,
+
+    let reversals = bulk::reverse_entries(
+        db,
         ctx,
-        "finance.entry.corrected",
-        serde_json::json!({
-            "entry": entry.id, "kind": "payment", "payment": p.id, "reason": reason,
-            "reversal": reversal.id(),
-            "amount": Money::from_grosze(p.amount).to_string(),
-            "overpaymentRemoved": created.to_string(),
-            "before": before, "after": after,
-        }),
+        &paid.iter().map(|p| p.entry_id).collect::<Vec<_>>(),
+        today,
+        reason,
+        Checks::Claimed,
     )
     .await?;
-    Ok(Correction {
-        reversal_id: reversal.id(),
-        kind: CorrectedKind::Payment,
-        obligation_id: None,
-        payment_id: Some(p.id),
-        settlement_id: None,
-    })
+    Batch::of::<installment::Entity>(
+        outstanding
+            .iter()
+            .map(|(id, outstanding)| installment::ActiveModel {
+                id: Set(*id),
+                outstanding: Set(*outstanding),
+                paid_on: Set(None),
+                ..Default::default()
+            })
+            .collect(),
+    )?
+    .update(db, "id")
+    .await?;
+    Batch::of::<cost::Entity>(
+        cost_outstanding
+            .iter()
+            .map(|(id, outstanding)| cost::ActiveModel {
+                id: Set(*id),
+                outstanding: Set(*outstanding),
+                ..Default::default()
+            })
+            .collect(),
+    )?
+    .update(db, "id")
+    .await?;
+    let mut audits = Vec::with_capacity(paid.len());
+    let mut out = Vec::with_capacity(paid.len());
+    for ((p, reversal), (before, after)) in paid.iter().zip(reversals).zip(details) {
+        audits.push(serde_json::json!({
+            "entry": p.entry_id, "kind": "payment", "payment": p.id, "reason": reason,
+            "reversal": reversal,
+            "amount": Money::from_grosze(p.amount).to_string(),
+            "overpaymentRemoved": Money::from_grosze(p.overpayment).to_string(),
+            "before": before, "after": after,
+        }));
+        out.push(Correction {
+            reversal_id: reversal,
+            kind: CorrectedKind::Payment,
+            obligation_id: None,
+            payment_id: Some(p.id),
+            settlement_id: None,
+        });
+    }
+    audit::record_many(tx, ctx, "finance.entry.corrected", audits).await?;
+    Ok(out)
+}
+
+/// The rows of `E` whose `column` is one of `ids`, by id.
+async fn by_id<E, C>(
+    db: &C,
+    column: E::Column,
+    ids: &[Uuid],
+    id: impl Fn(&E::Model) -> Uuid,
+) -> AppResult<HashMap<Uuid, E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let mut out = HashMap::with_capacity(ids.len());
+    for part in ids.chunks(bulk::IN_LIST) {
+        for row in E::find()
+            .filter(is_in(db, column, part.iter().copied())?)
+            .all(db)
+            .await?
+        {
+            out.insert(id(&row), row);
+        }
+    }
+    Ok(out)
 }

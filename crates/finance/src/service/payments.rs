@@ -2,9 +2,12 @@
 //! posted in one balanced entry: debit the money's account, credit the party's receivables,
 //! with interest and dunning costs first charged (Wn 221 / Ma 720) and then paid.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
+use wspolnota_core::bulk::is_in;
 use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, Money, TenantDb, audit};
 
 use super::{Finance, bulk};
@@ -117,15 +120,37 @@ pub async fn overpayment<C: ConnectionTrait>(
     fees: &FeesConfig,
     party_id: Uuid,
 ) -> AppResult<Money> {
-    let lines = ledger_line::Entity::find()
-        .filter(ledger_line::Column::PartyId.eq(party_id))
-        .filter(ledger_line::Column::Account.eq(fees.posting.overpayment.as_str()))
-        .filter(ledger_line::Column::ObligationId.is_null())
-        .all(db)
-        .await?;
-    Ok(Money::from_grosze(
-        lines.iter().map(|l| l.credit - l.debit).sum(),
-    ))
+    Ok(overpayments(db, fees, &[party_id])
+        .await?
+        .remove(&party_id)
+        .unwrap_or(Money::ZERO))
+}
+
+/// [`overpayment`] of each of `parties` (a party without a credit balance may be missing).
+pub async fn overpayments<C: ConnectionTrait>(
+    db: &C,
+    fees: &FeesConfig,
+    parties: &[Uuid],
+) -> AppResult<HashMap<Uuid, Money>> {
+    let mut out: HashMap<Uuid, Money> = HashMap::new();
+    for part in parties.chunks(bulk::IN_LIST) {
+        for l in ledger_line::Entity::find()
+            .filter(is_in(
+                db,
+                ledger_line::Column::PartyId,
+                part.iter().copied(),
+            )?)
+            .filter(ledger_line::Column::Account.eq(fees.posting.overpayment.as_str()))
+            .filter(ledger_line::Column::ObligationId.is_null())
+            .all(db)
+            .await?
+        {
+            if let Some(party) = l.party_id {
+                *out.entry(party).or_insert(Money::ZERO) += Money::from_grosze(l.credit - l.debit);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Art. 76 OP: an overpayment is credited ex officio against arrears (with interest), then

@@ -5,13 +5,16 @@
 //! one posting cannot be reversed (say the overpayment it created was already refunded),
 //! nothing is.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
+use wspolnota_core::bulk::is_in;
 use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, TenantDb, TenantTx, audit};
 use wspolnota_finance::entity::{ledger_entry, payment};
 use wspolnota_finance::ledger;
+use wspolnota_finance::service::bulk::{self, Checks};
 use wspolnota_finance::service::corrections;
 use wspolnota_payments::entity::payout;
 use wspolnota_payments::service::payouts;
@@ -54,11 +57,13 @@ pub async fn undo(
         let Some(last) = lines.last() else { break };
         before = Some(last.id);
         undone += lines.len();
-        for l in &lines {
-            undo_line(svc, ctx, &tx, l, &why).await?;
-        }
+        undo_page(svc, ctx, &tx, &lines, &why).await?;
         seen::Entity::delete_many()
-            .filter(seen::Column::LineId.is_in(lines.iter().map(|l| l.id)))
+            .filter(is_in(
+                &*tx,
+                seen::Column::LineId,
+                lines.iter().map(|l| l.id),
+            )?)
             .exec(&*tx)
             .await?;
     }
@@ -78,7 +83,40 @@ pub async fn undo(
     Ok(updated)
 }
 
-/// Reverses what one line posted and marks it reversed.
+/// Reverses what a page of lines posted and marks them reversed: the payments of matched
+/// credits and the unidentified receipts of unmatched ones in batches, a payout or a clerk's
+/// resolution (a few a statement) one by one.
+async fn undo_page(
+    svc: &Statements,
+    ctx: &Ctx,
+    tx: &TenantTx,
+    lines: &[line::Model],
+    why: &str,
+) -> AppResult<()> {
+    let mut payments = Vec::new();
+    let mut unmatched = Vec::new();
+    let mut reversed = Vec::new();
+    for l in lines {
+        match (l.status.as_str(), l.payment_id, l.entry_id) {
+            ("debit", _, _) => continue,
+            ("posted", Some(payment), _) => payments.push(payment),
+            ("unmatched", _, Some(entry)) => unmatched.push(entry),
+            _ => undo_line(svc, ctx, tx, l, why).await?,
+        }
+        reversed.push(l.id);
+    }
+    corrections::correct_payments(&svc.finance, ctx, tx, &payments, why).await?;
+    let today = ctx.clock().now().date_naive();
+    bulk::reverse_entries(&**tx, ctx, &unmatched, today, why, Checks::Lookup).await?;
+    line::Entity::update_many()
+        .col_expr(line::Column::Status, Expr::value("reversed"))
+        .filter(is_in(&**tx, line::Column::Id, reversed)?)
+        .exec(&**tx)
+        .await?;
+    Ok(())
+}
+
+/// Reverses what a line settling a payout or resolved by a clerk posted.
 async fn undo_line(
     svc: &Statements,
     ctx: &Ctx,
@@ -87,7 +125,6 @@ async fn undo_line(
     why: &str,
 ) -> AppResult<()> {
     match l.status.as_str() {
-        "posted" => reverse_payment(svc, ctx, tx, l.payment_id, why).await?,
         "payout" => {
             reverse_entry(ctx, tx, l.entry_id, why).await?;
             if let Some(p) = payout::Entity::find()
@@ -98,7 +135,6 @@ async fn undo_line(
                 payouts::set_settled(&**tx, p.id, None).await?;
             }
         }
-        "unmatched" => reverse_entry(ctx, tx, l.entry_id, why).await?,
         "resolved" | "refunded" => {
             if l.payment_id.is_some() {
                 reverse_payment(svc, ctx, tx, l.payment_id, why).await?;
@@ -113,11 +149,6 @@ async fn undo_line(
             reverse_entry(ctx, tx, l.entry_id, why).await?;
         }
         _ => {}
-    }
-    if l.status != "debit" {
-        let mut row: line::ActiveModel = l.clone().into();
-        row.status = Set("reversed".to_owned());
-        row.update(&**tx).await?;
     }
     Ok(())
 }
