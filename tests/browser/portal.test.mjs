@@ -366,9 +366,10 @@ for (const slug of SLUGS) {
         }
       }
       // The e-mailed links with a bad token: a refusal the resident can read, not a crash.
-      for (const [path, name] of [
-        ['/weryfikacja?token=nieprawidlowy', 'weryfikacja-zly-link'],
-        ['/reset-hasla/nowe?token=nieprawidlowy', 'reset-hasla-nowe-zly-link'],
+      // The confirmation link asks for a press of its button first (link scanners open links).
+      for (const [path, name, press] of [
+        ['/weryfikacja?token=nieprawidlowy', 'weryfikacja-zly-link', 'Potwierdź adres e-mail'],
+        ['/reset-hasla/nowe?token=nieprawidlowy', 'reset-hasla-nowe-zly-link', null],
       ]) {
         const response = await page.goto(base(slug) + path, { waitUntil: 'load' });
         const status = response?.status() ?? 0;
@@ -376,7 +377,18 @@ for (const slug of SLUGS) {
           problems.push(`  GET ${path} at ${slug} answered ${status}`);
           continue;
         }
-        await inspect(page, slug, path, name, violations);
+        if (press) {
+          await inspect(page, slug, path, `${name}-przycisk`, violations);
+          const [answer] = await Promise.all([
+            page.waitForNavigation({ waitUntil: 'load' }),
+            page.getByRole('button', { name: press }).click(),
+          ]);
+          if (answer?.status() !== 422) {
+            problems.push(`  POST ${path} at ${slug} answered ${answer?.status()}, not 422`);
+            continue;
+          }
+        }
+        await inspect(page, slug, press ? `${path} (po potwierdzeniu)` : path, name, violations);
       }
     });
     assertNoProblems(problems, violations);

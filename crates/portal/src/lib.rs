@@ -80,7 +80,10 @@ pub fn router(portal: Portal) -> Router {
             "/powiaz",
             get(pages::party::link_form).post(pages::party::link),
         )
-        .route("/weryfikacja", get(pages::auth::verify))
+        .route(
+            "/weryfikacja",
+            get(pages::auth::verify_form).post(pages::auth::verify),
+        )
         .route(
             "/reset-hasla",
             get(pages::auth::reset_form).post(pages::auth::reset_request),

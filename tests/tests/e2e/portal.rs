@@ -800,8 +800,23 @@ async fn registration_is_confirmed_and_a_password_reset_by_the_emailed_links() {
 
     // The confirmation link from the e-mail, opened in the browser.
     let text = mail_to(&app, &smtp, email, "potwierdź swój adres").await;
+    // Opening it (as a mail filter's link check does too) confirms nothing yet: the page asks
+    // for a press of its button, which posts the token.
     let verify = link_in(&text, &host(slug), "/weryfikacja");
-    let confirmed = b.get(&verify).await;
+    let opened = b.get(&verify).await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+    assert!(
+        !opened.body.contains("Adres e-mail potwierdzony"),
+        "{}",
+        opened.body
+    );
+    let opened_again = b.get(&verify).await;
+    assert_eq!(opened_again.status, StatusCode::OK, "{}", opened_again.body);
+    let token = attr_after(&opened_again.body, r#"name="token" value=""#)
+        .unwrap_or_else(|| panic!("the page carries the token: {}", opened_again.body));
+    let press = [("csrf", Browser::csrf(&opened_again)), ("token", token)];
+    let press: Vec<(&str, &str)> = press.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let confirmed = b.post("/weryfikacja", &press).await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
     assert!(
         confirmed.body.contains("Adres e-mail potwierdzony"),
@@ -809,7 +824,7 @@ async fn registration_is_confirmed_and_a_password_reset_by_the_emailed_links() {
         confirmed.body
     );
     // A link works once.
-    let again = b.get(&verify).await;
+    let again = b.post("/weryfikacja", &press).await;
     assert_eq!(
         again.status,
         StatusCode::UNPROCESSABLE_ENTITY,

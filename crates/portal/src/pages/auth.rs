@@ -361,22 +361,57 @@ fn message(page: &Page, title: &str, text: String, link: Option<(&str, &str)>) -
     }
 }
 
-/// The link from the registration e-mail confirms the address.
-pub async fn verify(page: Page, Query(q): Query<TokenQuery>) -> Response {
+#[derive(Template, WebTemplate)]
+#[template(path = "verify.html")]
+pub struct VerifyPage {
+    pub layout: Layout,
+    pub token: String,
+}
+
+/// The link from the registration e-mail opens a page that confirms the address when the
+/// resident presses its button: mail filters and link previews open links too (a GET), and
+/// they must not confirm anything.
+pub async fn verify_form(page: Page, Query(q): Query<TokenQuery>) -> Response {
     let token = q.token.trim();
-    let next = if page.ctx.account_id().is_some() {
+    if token.is_empty() {
+        return incomplete_link(&page);
+    }
+    VerifyPage {
+        layout: page.basic("Potwierdzenie adresu e-mail", ""),
+        token: token.to_owned(),
+    }
+    .into_response()
+}
+
+fn after_verify(page: &Page) -> (&'static str, &'static str) {
+    if page.ctx.account_id().is_some() {
         ("/naleznosci", "Przejdź do swoich należności")
     } else {
         ("/logowanie", "Zaloguj się")
+    }
+}
+
+fn incomplete_link(page: &Page) -> Response {
+    let view = message(
+        page,
+        "Potwierdzenie adresu e-mail",
+        "Link jest niepełny. Skopiuj cały adres z wiadomości e-mail.".to_owned(),
+        Some(after_verify(page)),
+    );
+    (StatusCode::UNPROCESSABLE_ENTITY, view).into_response()
+}
+
+/// The button of [`verify_form`]: confirms the address.
+pub async fn verify(page: Page, Query(q): Query<TokenQuery>, body: Bytes) -> Response {
+    let form = Fields::parse(&body);
+    // The form carries the token; a post to the link itself (`?token=`) works as well.
+    let token = match form.get("token").trim() {
+        "" => q.token.trim(),
+        t => t,
     };
+    let next = after_verify(&page);
     if token.is_empty() {
-        let view = message(
-            &page,
-            "Potwierdzenie adresu e-mail",
-            "Link jest niepełny. Skopiuj cały adres z wiadomości e-mail.".to_owned(),
-            Some(next),
-        );
-        return (StatusCode::UNPROCESSABLE_ENTITY, view).into_response();
+        return incomplete_link(&page);
     }
     match page.portal.auth.verify_email(&page.ctx, token).await {
         Ok(_) => message(
