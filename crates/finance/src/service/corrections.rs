@@ -24,6 +24,9 @@
 //! Not correctable: reversals themselves, adjustments of an assessment (use another
 //! adjustment), cancellation entries, and any other entry (e.g. unidentified receipts). An
 //! entry is corrected at most once (a second attempt is a CONFLICT). A reason is required.
+//!
+//! Payments are corrected by one implementation whether one ([`correct_entry`]) or thousands
+//! ([`correct_payments`]: undoing a bank statement's import) — a few statements per batch.
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,7 +1,9 @@
 //! Undoing an import: every posting it made is reversed (storno) — payments through the
 //! finance correction, which gives the installments back what they were paid; payouts and
 //! unidentified receipts by their mirror entries; a clerk's later resolution first — its dedupe
-//! keys are released so a corrected file can be imported again. All in one transaction: if
+//! keys are released so a corrected file can be imported again. Lines are read a page (the
+//! import's chunk) at a time, and a page's payments and unidentified receipts are reversed in
+//! batches. All in one transaction: if
 //! one posting cannot be reversed (say the overpayment it created was already refunded),
 //! nothing is.
 
