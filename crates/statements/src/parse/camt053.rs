@@ -5,7 +5,6 @@
 //! (`AmtDtls/TxAmt/Amt` or `Amt`) and they must add up to the entry's amount. Entries whose
 //! status is not `BOOK` are rejected (a statement reports booked entries).
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use chrono::NaiveDate;
@@ -13,6 +12,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use wspolnota_core::Money;
 
+use super::transcode::Source;
 use super::{
     Balance, Direction, Event, Format, ParseError, StatementEnd, StatementHeader, StatementLine,
     check_balance, fallback_dedupe_key, non_empty, normalise_account, parse_amount,
@@ -131,19 +131,41 @@ struct State {
     queue: VecDeque<Event>,
 }
 
-/// The camt.053 event iterator.
+/// The text consumed from absolute offset `base` on: what is still needed of the document.
+#[derive(Clone, Copy)]
+struct Text<'t> {
+    bytes: &'t [u8],
+    base: usize,
+}
+
+impl<'t> Text<'t> {
+    /// The bytes between two absolute offsets (empty if not held).
+    fn get(self, from: usize, to: usize) -> &'t [u8] {
+        match (from.checked_sub(self.base), to.checked_sub(self.base)) {
+            (Some(f), Some(t)) => self.bytes.get(f..t).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// The camt.053 event iterator, over a whole text or a stream alike: the XML reader's input
+/// keeps only the text from the current `Ntry` (or the current event) on, so memory grows with
+/// the largest entry, not with the document.
 pub(crate) struct CamtEvents<'a> {
-    text: Cow<'a, str>,
-    pos: usize,
+    reader: Reader<Source<'a>>,
+    buf: Vec<u8>,
     state: State,
     stopped: bool,
 }
 
 impl<'a> CamtEvents<'a> {
-    pub(crate) fn new(file: &str, text: Cow<'a, str>) -> Self {
+    pub(crate) fn new(file: &str, source: Source<'a>) -> Self {
+        let mut reader = Reader::from_reader(source);
+        reader.config_mut().check_end_names = false;
+        reader.config_mut().allow_unmatched_ends = true;
         Self {
-            text,
-            pos: 0,
+            reader,
+            buf: Vec::new(),
             state: State {
                 file: file.to_owned(),
                 counted: 0,
@@ -164,21 +186,24 @@ impl<'a> CamtEvents<'a> {
     /// Reads XML events until at least one statement event is queued; `false` at the end.
     fn pump(&mut self) -> Result<bool, ParseError> {
         let Self {
-            text, pos, state, ..
+            reader, buf, state, ..
         } = self;
-        let text: &str = text;
-        let mut reader = Reader::from_str(text.get(*pos..).unwrap_or(""));
-        reader.config_mut().check_end_names = false;
-        reader.config_mut().allow_unmatched_ends = true;
-        let base = *pos;
         loop {
-            let before = base + usize::try_from(reader.buffer_position()).unwrap_or(0);
-            let event = reader.read_event();
-            let after = base + usize::try_from(reader.buffer_position()).unwrap_or(0);
-            *pos = after;
+            buf.clear();
+            // Offsets count the text consumed (a BOM quick-xml skips included).
+            let before = reader.get_ref().consumed();
+            let event = reader.read_event_into(buf);
+            let source = reader.get_ref();
+            let after = source.consumed();
+            let (bytes, base) = source.window();
+            let text = Text { bytes, base };
             let event = match event {
                 Ok(e) => e,
                 Err(e) => {
+                    // The input's own decoding or reading error, reported through quick-xml.
+                    if let (quick_xml::Error::Io(_), Some(failure)) = (&e, source.failure()) {
+                        return Err(failure.clone());
+                    }
                     let line = state.line_at(text, before);
                     return Err(state.err(line, state.path(), format!("XML error: {e}")));
                 }
@@ -229,7 +254,7 @@ impl<'a> CamtEvents<'a> {
                     }
                 }
                 XmlEvent::Eof => {
-                    let line = state.line_at(text, text.len());
+                    let line = state.line_at(text, after);
                     if !state.stack.is_empty() {
                         return Err(state.err(
                             line,
@@ -247,6 +272,11 @@ impl<'a> CamtEvents<'a> {
                 | XmlEvent::Comment(_)
                 | XmlEvent::DocType(_) => {}
             }
+            // Count the lines of the text read, then let go of it unless an entry's raw text
+            // will need it.
+            state.line_at(text, after);
+            let keep = state.ntry.as_ref().map_or(after, |n| n.start.min(after));
+            reader.get_mut().forget_before(keep);
             if !state.queue.is_empty() {
                 return Ok(true);
             }
@@ -308,13 +338,13 @@ impl State {
     }
 
     /// 1-based line of a byte offset; offsets only grow.
-    fn line_at(&mut self, text: &str, offset: usize) -> u32 {
+    fn line_at(&mut self, text: Text<'_>, offset: usize) -> u32 {
         if offset > self.counted {
             let n = text
-                .as_bytes()
-                .get(self.counted..offset)
-                .map(|b| b.iter().filter(|&&c| c == b'\n').count())
-                .unwrap_or(0);
+                .get(self.counted, offset)
+                .iter()
+                .filter(|&&c| c == b'\n')
+                .count();
             self.line = self
                 .line
                 .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
@@ -329,7 +359,12 @@ impl State {
         Some(self.stack.get(at + 1..).unwrap_or(&[]).join("/"))
     }
 
-    fn start(&mut self, text: &str, e: &BytesStart<'_>, offset: usize) -> Result<(), ParseError> {
+    fn start(
+        &mut self,
+        text: Text<'_>,
+        e: &BytesStart<'_>,
+        offset: usize,
+    ) -> Result<(), ParseError> {
         let name = local(e.local_name().as_ref());
         let line = self.line_at(text, offset);
         let depth = self.stack.len();
@@ -384,7 +419,7 @@ impl State {
         Ok(())
     }
 
-    fn end(&mut self, text: &str, offset: usize) -> Result<(), ParseError> {
+    fn end(&mut self, text: Text<'_>, offset: usize) -> Result<(), ParseError> {
         let value = self.buf.trim().to_owned();
         self.buf.clear();
         let line = self.line_at(text, offset);
@@ -487,7 +522,7 @@ impl State {
         rel: &str,
         value: &str,
         line: u32,
-        text: &str,
+        text: Text<'_>,
         offset: usize,
     ) -> Result<(), ParseError> {
         let field = format!("Ntry/{rel}");
@@ -667,7 +702,7 @@ impl State {
         Ok(())
     }
 
-    fn finish_entry(&mut self, text: &str, offset: usize) -> Result<(), ParseError> {
+    fn finish_entry(&mut self, text: Text<'_>, offset: usize) -> Result<(), ParseError> {
         let Some(n) = self.ntry.take() else {
             return Ok(());
         };
@@ -692,7 +727,7 @@ impl State {
             .or(n.booking)
             .ok_or_else(|| self.err(n.line, "Ntry/ValDt", "missing value and booking date"))?;
         self.emit_header(n.line, Some(&ccy))?;
-        let raw = text.get(n.start..offset).unwrap_or("").to_owned();
+        let raw = String::from_utf8_lossy(text.get(n.start, offset)).into_owned();
         let signed = |d: Direction, a: Money| match d {
             Direction::Credit => a,
             Direction::Debit => -a,

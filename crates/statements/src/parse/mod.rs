@@ -45,6 +45,7 @@ mod error;
 mod model;
 mod mt940;
 mod source;
+mod transcode;
 mod writer;
 
 pub use encoding::TextEncoding;
@@ -87,54 +88,48 @@ pub fn events<'a>(
             file_name,
             source::Lines::Text { text, pos: 0 },
         )),
-        Format::Camt053 => Box::new(camt053::CamtEvents::new(file_name, text)),
+        Format::Camt053 => Box::new(camt053::CamtEvents::new(
+            file_name,
+            transcode::Source::text(text),
+        )),
     })
 }
 
 /// The events of a statement file read from `reader`, as [`events`] yields them for the same
 /// bytes, in memory that does not grow with the file: MT940 is read and decoded one line at a
-/// time. The encoding (unless given) is detected on the first 4 MiB, as [`events`] detects it
-/// on the whole file; when that prefix is all ASCII, on the first line that is not.
-/// camt.053 (an XML document, a day's statement) is still read whole before it is parsed.
+/// time, camt.053 a chunk at a time, holding at most one `Ntry` element's text. The encoding
+/// (unless given) is detected on the first 4 MiB, as [`events`] detects it on the whole file;
+/// when that prefix is all ASCII, on the first MT940 line (camt.053 chunk) that is not.
 ///
-/// Reading errors end the stream with an error naming the line reached.
+/// Reading errors end the stream with an error naming the line reached. Invalid UTF-8 within
+/// the first 4 MiB of a camt.053 file fails up front, as [`events`] fails.
 pub fn stream(
     file_name: &str,
     mut reader: Box<dyn std::io::BufRead + Send>,
     options: &ParseOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<Event, ParseError>> + Send>, ParseError> {
     let prefix = source::prefix(file_name, &mut *reader, options)?;
-    match prefix.format {
-        Format::Mt940 => {
-            let reader: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Read::chain(
-                std::io::Cursor::new(prefix.bytes),
-                reader,
-            ));
-            Ok(Box::new(mt940::Mt940Events::new(
-                file_name,
-                source::Lines::Stream {
-                    file: file_name.to_owned(),
+    Ok(match prefix.format {
+        Format::Mt940 => Box::new(mt940::Mt940Events::new(
+            file_name,
+            source::Lines::Stream {
+                file: file_name.to_owned(),
+                reader: Box::new(std::io::Read::chain(
+                    std::io::Cursor::new(prefix.bytes),
                     reader,
-                    encoding: prefix.encoding,
-                    raw: Vec::new(),
-                    line: String::new(),
-                    loaded: false,
-                    at_end: false,
-                },
-            )))
-        }
-        Format::Camt053 => {
-            let mut bytes = prefix.bytes;
-            if !prefix.whole {
-                std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| {
-                    ParseError::new(file_name, 1, "file", format!("cannot read: {e}"))
-                })?;
-            }
-            let (text, _) = encoding::decode(file_name, &bytes, prefix.encoding)?;
-            let text = std::borrow::Cow::Owned(text.into_owned());
-            Ok(Box::new(camt053::CamtEvents::new(file_name, text)))
-        }
-    }
+                )),
+                encoding: prefix.encoding,
+                raw: Vec::new(),
+                line: String::new(),
+                loaded: false,
+                at_end: false,
+            },
+        )),
+        Format::Camt053 => Box::new(camt053::CamtEvents::new(
+            file_name,
+            transcode::Source::stream(file_name, prefix, reader)?,
+        )),
+    })
 }
 
 /// Convenience: the whole file parsed (for tests and small files).

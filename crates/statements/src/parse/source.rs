@@ -134,10 +134,26 @@ fn decode_line(
         return Ok(());
     }
     let enc = *encoding.get_or_insert_with(|| encoding::detect(raw));
-    let (text, _) = encoding::decode(file, raw, Some(enc))
+    let text = decode_within(file, raw, enc)
         .map_err(|e| ParseError::new(file, line_no, "encoding", e.message))?;
     out.push_str(&text);
     Ok(())
+}
+
+/// [`encoding::decode`] of bytes from within a file, where a leading UTF-8 BOM is text (as it is
+/// when the whole file is decoded), not a mark to drop.
+pub(crate) fn decode_within<'b>(
+    file: &str,
+    bytes: &'b [u8],
+    enc: TextEncoding,
+) -> Result<Cow<'b, str>, ParseError> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    if bytes.starts_with(BOM) {
+        // `decode` drops the BOM put before them.
+        let marked = [BOM, bytes].concat();
+        return encoding::decode(file, &marked, Some(enc)).map(|(t, _)| Cow::Owned(t.into_owned()));
+    }
+    encoding::decode(file, bytes, Some(enc)).map(|(t, _)| t)
 }
 
 /// A reader's start examined: its text encoding (`None`: ASCII so far, undetermined), its
@@ -178,10 +194,19 @@ pub(crate) fn prefix(
         FormatHint::Mt940 => Format::Mt940,
         FormatHint::Camt053 => Format::Camt053,
         FormatHint::Auto => {
-            let first = bytes
-                .iter()
-                .find(|b| !b.is_ascii_whitespace() && **b != 1 && **b != 0x0B && **b != 0x0C);
-            if first == Some(&b'<') {
+            // As `events` skips whitespace, SOH and (in UTF-8) BOMs before the first character.
+            let utf8 = matches!(encoding, None | Some(TextEncoding::Utf8));
+            let mut rest = bytes.as_slice();
+            loop {
+                match rest {
+                    [b, tail @ ..] if b.is_ascii_whitespace() || *b == 1 || *b == 0x0B => {
+                        rest = tail;
+                    }
+                    [0xEF, 0xBB, 0xBF, tail @ ..] if utf8 => rest = tail,
+                    _ => break,
+                }
+            }
+            if rest.first() == Some(&b'<') {
                 Format::Camt053
             } else {
                 Format::Mt940
