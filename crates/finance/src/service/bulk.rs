@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Select, Set, Value,
 };
 use uuid::Uuid;
 use wspolnota_core::bulk::{Batch, is_in};
@@ -190,19 +190,9 @@ pub async fn reverse_entries<C: ConnectionTrait>(
 ) -> AppResult<Vec<Uuid>> {
     let entries = entries_by_id(db, entry_ids).await?;
     let mut lines: HashMap<Uuid, Vec<ledger_line::Model>> = HashMap::new();
-    for part in entry_ids.chunks(IN_LIST) {
-        for l in ledger_line::Entity::find()
-            .filter(is_in(
-                db,
-                ledger_line::Column::EntryId,
-                part.iter().copied(),
-            )?)
-            .order_by_asc(ledger_line::Column::Id)
-            .all(db)
-            .await?
-        {
-            lines.entry(l.entry_id).or_default().push(l);
-        }
+    let select = ledger_line::Entity::find().order_by_asc(ledger_line::Column::Id);
+    for l in rows_in(db, select, ledger_line::Column::EntryId, entry_ids).await? {
+        lines.entry(l.entry_id).or_default().push(l);
     }
     let reversals = entry_ids
         .iter()
@@ -222,17 +212,38 @@ pub async fn entries_by_id<C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, ledger_entry::Model>> {
-    let mut out = HashMap::with_capacity(ids.len());
-    for part in ids.chunks(IN_LIST) {
-        for e in ledger_entry::Entity::find()
-            .filter(is_in(db, ledger_entry::Column::Id, part.iter().copied())?)
-            .all(db)
-            .await?
-        {
-            out.insert(e.id, e);
-        }
+    let entries = rows_in(
+        db,
+        ledger_entry::Entity::find(),
+        ledger_entry::Column::Id,
+        ids,
+    )
+    .await?;
+    Ok(entries.into_iter().map(|e| (e.id, e)).collect())
+}
+
+/// The rows `select` finds whose `column` is one of `keys`, in `IN` lists of [`IN_LIST`] keys
+/// (each key once; rows in `select`'s order within a list).
+pub(crate) async fn rows_in<E, C, K>(
+    db: &C,
+    select: Select<E>,
+    column: E::Column,
+    keys: &[K],
+) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    K: Clone + Ord + Into<Value>,
+{
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut rows = Vec::new();
+    for part in keys.chunks(IN_LIST) {
+        let list = is_in(db, column, part.iter().cloned())?;
+        rows.extend(select.clone().filter(list).all(db).await?);
     }
-    Ok(out)
+    Ok(rows)
 }
 
 /// Whether any of the entries `ids` has been reversed.
@@ -282,41 +293,36 @@ async fn earlier_payments<C: ConnectionTrait>(
     inputs: &[NewPayment],
     rows: Rows,
 ) -> AppResult<Earlier> {
-    let mut keys: Vec<&str> = inputs.iter().map(|i| i.idempotency_key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
+    let keys: Vec<&str> = inputs.iter().map(|i| i.idempotency_key.as_str()).collect();
     let mut earlier = Earlier::default();
-    for part in keys.chunks(IN_LIST) {
-        for p in payment::Entity::find()
-            .filter(is_in(
-                db,
-                payment::Column::IdempotencyKey,
-                part.iter().copied(),
-            )?)
-            .all(db)
-            .await?
-        {
-            earlier.payments.insert(p.idempotency_key.clone(), p);
-        }
+    for p in rows_in(
+        db,
+        payment::Entity::find(),
+        payment::Column::IdempotencyKey,
+        &keys,
+    )
+    .await?
+    {
+        earlier.payments.insert(p.idempotency_key.clone(), p);
     }
     if rows == Rows::Returned && !earlier.payments.is_empty() {
         let ids: Vec<Uuid> = earlier.payments.values().map(|p| p.id).collect();
-        for part in ids.chunks(IN_LIST) {
-            for a in allocation::Entity::find()
-                .filter(is_in(
-                    db,
-                    allocation::Column::PaymentId,
-                    part.iter().copied(),
-                )?)
-                .order_by_asc(allocation::Column::Id)
-                .all(db)
-                .await?
-            {
-                earlier.allocations.entry(a.payment_id).or_default().push(a);
-            }
-        }
+        earlier.allocations = allocations_of(db, &ids).await?;
     }
     Ok(earlier)
+}
+
+/// The allocations of the payments `ids`, per payment, in the order they were made.
+pub(crate) async fn allocations_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<allocation::Model>>> {
+    let select = allocation::Entity::find().order_by_asc(allocation::Column::Id);
+    let mut out: HashMap<Uuid, Vec<allocation::Model>> = HashMap::new();
+    for a in rows_in(db, select, allocation::Column::PaymentId, ids).await? {
+        out.entry(a.payment_id).or_default().push(a);
+    }
+    Ok(out)
 }
 
 async fn existing_parties<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<HashSet<Uuid>> {
@@ -373,51 +379,33 @@ struct Book {
 impl Book {
     async fn load<C: ConnectionTrait>(db: &C, parties: &[Uuid]) -> AppResult<Self> {
         let mut installments: HashMap<Uuid, Vec<installment::Model>> = HashMap::new();
-        let mut costs: HashMap<Uuid, Vec<cost::Model>> = HashMap::new();
-        for part in parties.chunks(IN_LIST) {
-            for i in installment::Entity::find()
-                .filter(is_in(
-                    db,
-                    installment::Column::PartyId,
-                    part.iter().copied(),
-                )?)
-                .filter(installment::Column::Outstanding.gt(0))
-                .order_by_asc(installment::Column::DueDate)
-                .order_by_asc(installment::Column::Number)
-                .order_by_asc(installment::Column::Id)
-                .all(db)
-                .await?
-            {
-                installments.entry(i.party_id).or_default().push(i);
-            }
-            for c in cost::Entity::find()
-                .filter(is_in(db, cost::Column::PartyId, part.iter().copied())?)
-                .filter(cost::Column::Outstanding.gt(0))
-                .order_by_asc(cost::Column::DeliveredOn)
-                .order_by_asc(cost::Column::Id)
-                .all(db)
-                .await?
-            {
-                costs.entry(c.party_id).or_default().push(c);
-            }
+        let open = installment::Entity::find()
+            .filter(installment::Column::Outstanding.gt(0))
+            .order_by_asc(installment::Column::DueDate)
+            .order_by_asc(installment::Column::Number)
+            .order_by_asc(installment::Column::Id);
+        for i in rows_in(db, open, installment::Column::PartyId, parties).await? {
+            installments.entry(i.party_id).or_default().push(i);
         }
-        let mut ids: Vec<Uuid> = installments
+        let mut costs: HashMap<Uuid, Vec<cost::Model>> = HashMap::new();
+        let open = cost::Entity::find()
+            .filter(cost::Column::Outstanding.gt(0))
+            .order_by_asc(cost::Column::DeliveredOn)
+            .order_by_asc(cost::Column::Id);
+        for c in rows_in(db, open, cost::Column::PartyId, parties).await? {
+            costs.entry(c.party_id).or_default().push(c);
+        }
+        let ids: Vec<Uuid> = installments
             .values()
             .flatten()
             .map(|i| i.obligation_id)
             .collect();
-        ids.sort();
-        ids.dedup();
-        let mut obligations = HashMap::with_capacity(ids.len());
-        for part in ids.chunks(IN_LIST) {
-            for o in obligation::Entity::find()
-                .filter(is_in(db, obligation::Column::Id, part.iter().copied())?)
-                .all(db)
+        let obligations: HashMap<Uuid, obligation::Model> =
+            rows_in(db, obligation::Entity::find(), obligation::Column::Id, &ids)
                 .await?
-            {
-                obligations.insert(o.id, o);
-            }
-        }
+                .into_iter()
+                .map(|o| (o.id, o))
+                .collect();
         let kinds = if obligations.is_empty() {
             Vec::new()
         } else {

@@ -35,14 +35,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
-use wspolnota_core::bulk::{Batch, is_in};
+use wspolnota_core::bulk::Batch;
 use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, Money, TenantDb, TenantTx, audit};
 
 use super::bulk::{self, Checks};
 use super::{Finance, payments};
-use crate::entity::{
-    allocation, cost, installment, ledger_entry, ledger_line, obligation, payment,
-};
+use crate::entity::{cost, installment, ledger_entry, ledger_line, obligation, payment};
 use crate::ledger::{self, Entry, Line};
 
 /// What kind of entry was corrected.
@@ -344,16 +342,16 @@ pub async fn correct_payments(
             format!("payment {twice} is listed twice"),
         ));
     }
-    let mut found: HashMap<Uuid, payment::Model> = HashMap::with_capacity(payment_ids.len());
-    for part in payment_ids.chunks(bulk::IN_LIST) {
-        for p in payment::Entity::find()
-            .filter(is_in(db, payment::Column::Id, part.iter().copied())?)
-            .all(db)
-            .await?
-        {
-            found.insert(p.id, p);
-        }
-    }
+    let mut found: HashMap<Uuid, payment::Model> = bulk::rows_in(
+        db,
+        payment::Entity::find(),
+        payment::Column::Id,
+        payment_ids,
+    )
+    .await?
+    .into_iter()
+    .map(|p| (p.id, p))
+    .collect();
     let paid = payment_ids
         .iter()
         .map(|id| {
@@ -394,21 +392,7 @@ async fn correct_paid(
     let fees = fin.fees(ctx)?;
     let today = ctx.clock().now().date_naive();
     let ids: Vec<Uuid> = paid.iter().map(|p| p.id).collect();
-    let mut allocations: HashMap<Uuid, Vec<allocation::Model>> = HashMap::new();
-    for part in ids.chunks(bulk::IN_LIST) {
-        for a in allocation::Entity::find()
-            .filter(is_in(
-                db,
-                allocation::Column::PaymentId,
-                part.iter().copied(),
-            )?)
-            .order_by_asc(allocation::Column::Id)
-            .all(db)
-            .await?
-        {
-            allocations.entry(a.payment_id).or_default().push(a);
-        }
-    }
+    let allocations = bulk::allocations_of(db, &ids).await?;
 
     // The overpayments the payments created must still be on their parties' accounts.
     let mut created: HashMap<Uuid, Money> = HashMap::new();
@@ -568,7 +552,7 @@ async fn correct_paid(
     Ok(out)
 }
 
-/// The rows of `E` whose `column` is one of `ids`, by id.
+/// The rows of `E` whose key `column` is one of `ids`, by id.
 async fn by_id<E, C>(
     db: &C,
     column: E::Column,
@@ -579,18 +563,6 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    let mut out = HashMap::with_capacity(ids.len());
-    for part in ids.chunks(bulk::IN_LIST) {
-        for row in E::find()
-            .filter(is_in(db, column, part.iter().copied())?)
-            .all(db)
-            .await?
-        {
-            out.insert(id(&row), row);
-        }
-    }
-    Ok(out)
+    let rows = bulk::rows_in(db, E::find(), column, ids).await?;
+    Ok(rows.into_iter().map(|row| (id(&row), row)).collect())
 }

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
-use wspolnota_core::bulk::is_in;
 use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, Money, TenantDb, audit};
 
 use super::{Finance, bulk};
@@ -132,22 +131,13 @@ pub async fn overpayments<C: ConnectionTrait>(
     fees: &FeesConfig,
     parties: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Money>> {
+    let lines = ledger_line::Entity::find()
+        .filter(ledger_line::Column::Account.eq(fees.posting.overpayment.as_str()))
+        .filter(ledger_line::Column::ObligationId.is_null());
     let mut out: HashMap<Uuid, Money> = HashMap::new();
-    for part in parties.chunks(bulk::IN_LIST) {
-        for l in ledger_line::Entity::find()
-            .filter(is_in(
-                db,
-                ledger_line::Column::PartyId,
-                part.iter().copied(),
-            )?)
-            .filter(ledger_line::Column::Account.eq(fees.posting.overpayment.as_str()))
-            .filter(ledger_line::Column::ObligationId.is_null())
-            .all(db)
-            .await?
-        {
-            if let Some(party) = l.party_id {
-                *out.entry(party).or_insert(Money::ZERO) += Money::from_grosze(l.credit - l.debit);
-            }
+    for l in bulk::rows_in(db, lines, ledger_line::Column::PartyId, parties).await? {
+        if let Some(party) = l.party_id {
+            *out.entry(party).or_insert(Money::ZERO) += Money::from_grosze(l.credit - l.debit);
         }
     }
     Ok(out)
