@@ -152,13 +152,8 @@ fn invalid_utf8_far_into_a_utf8_file_is_an_error_on_its_line() {
         &[(10, "Opłata śmieciowa"), (60_000, "Opłata ąę")],
         TextEncoding::Utf8,
     );
-    // Corrupt the "ł" of line 60,000's title: a lone continuation byte.
-    let at = bytes
-        .windows("Opłata ąę".len())
-        .position(|w| w == "Opłata ąę".as_bytes())
-        .unwrap();
-    bytes[at + 2] = 0xC5;
-    bytes[at + 3] = b'X';
+    // Corrupt the "ł" of line 60,000's title.
+    break_utf8(&mut bytes, "Opłata ąę");
     let (events, error) = streamed("big.sta", &bytes, 64 << 10);
     let error = error.expect("an error");
     assert_eq!(error.field, "encoding");
@@ -400,12 +395,7 @@ fn invalid_utf8_far_into_a_utf8_camt053_is_an_error_on_its_line() {
         None,
         "\n",
     );
-    let at = bytes
-        .windows("Opłata ąę".len())
-        .position(|w| w == "Opłata ąę".as_bytes())
-        .unwrap();
-    bytes[at + 2] = 0xC5;
-    bytes[at + 3] = b'X';
+    let at = break_utf8(&mut bytes, "Opłata ąę");
     let (events, error) = streamed("bad.xml", &bytes, 64 << 10);
     let error = error.expect("an error");
     assert_eq!(error.field, "encoding");
@@ -496,4 +486,16 @@ fn a_second_bom_reads_the_same_on_both_paths() {
             assert_eq!(streamed(&name, &bytes, step), expected, "{name}, {step}");
         }
     }
+}
+
+/// Breaks the "ł" of the first `title` (which starts "Opł") in `bytes` into a lone
+/// continuation byte; the title's offset.
+fn break_utf8(bytes: &mut [u8], title: &str) -> usize {
+    let at = bytes
+        .windows(title.len())
+        .position(|w| w == title.as_bytes())
+        .unwrap();
+    bytes[at + 2] = 0xC5;
+    bytes[at + 3] = b'X';
+    at
 }
