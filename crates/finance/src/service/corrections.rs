@@ -342,16 +342,8 @@ pub async fn correct_payments(
             format!("payment {twice} is listed twice"),
         ));
     }
-    let mut found: HashMap<Uuid, payment::Model> = bulk::rows_in(
-        db,
-        payment::Entity::find(),
-        payment::Column::Id,
-        payment_ids,
-    )
-    .await?
-    .into_iter()
-    .map(|p| (p.id, p))
-    .collect();
+    let mut found =
+        by_id::<payment::Entity, _>(db, payment::Column::Id, payment_ids, |p| p.id).await?;
     let paid = payment_ids
         .iter()
         .map(|id| {
