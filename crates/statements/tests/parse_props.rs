@@ -1,4 +1,5 @@
-//! Property tests: no panic on any input; PKO writer → parser round trip.
+//! Property tests: no panic on any input; streaming reads damaged files as the byte-slice API
+//! does; PKO writer → parser round trip.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -6,8 +7,9 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use wspolnota_core::Money;
 use wspolnota_statements::parse::{
-    Balance, Direction, Format, FormatHint, ParseOptions, ParsedStatement, StatementEnd,
-    StatementHeader, StatementLine, TextEncoding, events, parse_all, write_mt940_pko,
+    Balance, Direction, Event, Format, FormatHint, ParseError, ParseOptions, ParsedStatement,
+    StatementEnd, StatementHeader, StatementLine, TextEncoding, events, parse_all, stream,
+    write_mt940_pko,
 };
 
 const FIXTURES: &[&str] = &[
@@ -50,6 +52,65 @@ fn exercise(bytes: &[u8]) {
                 }
             }
             let _ = parse_all("x", bytes, &options);
+        }
+    }
+}
+
+type Mutation = (prop::sample::Index, u8, u8);
+
+fn mutations() -> impl Strategy<Value = Vec<Mutation>> {
+    prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<u8>()), 1..8)
+}
+
+/// The fixture `name` with bytes replaced, removed or inserted.
+fn mutated(name: &str, mutations: Vec<Mutation>) -> Vec<u8> {
+    let mut bytes = fixture(name);
+    for (at, op, byte) in mutations {
+        if bytes.is_empty() {
+            bytes.push(byte);
+            continue;
+        }
+        let i = at.index(bytes.len());
+        match op {
+            0 => bytes[i] = byte,
+            1 => {
+                bytes.remove(i);
+            }
+            _ => bytes.insert(i, byte),
+        }
+    }
+    bytes
+}
+
+/// A reader that hands out `step` bytes at a time.
+struct Trickle {
+    bytes: std::io::Cursor<Vec<u8>>,
+    step: usize,
+}
+
+impl std::io::Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len());
+        self.bytes.read(&mut buf[..n])
+    }
+}
+
+/// The events up to the first error, and the error; an up-front failure is an error alone.
+fn drain<I>(parsed: Result<I, ParseError>) -> (Vec<Event>, Option<ParseError>)
+where
+    I: Iterator<Item = Result<Event, ParseError>>,
+{
+    let mut out = Vec::new();
+    match parsed {
+        Err(e) => (out, Some(e)),
+        Ok(iter) => {
+            for event in iter {
+                match event {
+                    Ok(e) => out.push(e),
+                    Err(e) => return (out, Some(e)),
+                }
+            }
+            (out, None)
         }
     }
 }
@@ -180,24 +241,27 @@ proptest! {
     }
 
     #[test]
-    fn no_panic_on_mutated_fixtures(
+    fn no_panic_on_mutated_fixtures(which in 0..FIXTURES.len(), mutations in mutations()) {
+        exercise(&mutated(FIXTURES[which], mutations));
+    }
+
+    /// Streamed a few bytes at a time, a damaged file gives exactly what the byte-slice API
+    /// gives: the same events, then the same error (file, line, field, message).
+    #[test]
+    fn mutated_fixtures_stream_to_the_same_events(
         which in 0..FIXTURES.len(),
-        mutations in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<u8>()), 1..8),
+        mutations in mutations(),
+        step in 1usize..200,
     ) {
-        let mut bytes = fixture(FIXTURES[which]);
-        for (at, op, byte) in mutations {
-            if bytes.is_empty() {
-                bytes.push(byte);
-                continue;
-            }
-            let i = at.index(bytes.len());
-            match op {
-                0 => bytes[i] = byte,
-                1 => { bytes.remove(i); }
-                _ => bytes.insert(i, byte),
-            }
-        }
-        exercise(&bytes);
+        let bytes = mutated(FIXTURES[which], mutations);
+        let options = ParseOptions::default();
+        let whole = drain(events("x", &bytes, &options));
+        let reader = std::io::BufReader::with_capacity(step.max(2), Trickle {
+                bytes: std::io::Cursor::new(bytes.clone()),
+                step,
+            });
+        let streamed = drain(stream("x", Box::new(reader), &options));
+        prop_assert_eq!(streamed, whole);
     }
 
     #[test]
