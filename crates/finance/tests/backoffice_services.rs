@@ -738,6 +738,10 @@ async fn a_batch_with_one_payment_that_cannot_be_corrected_corrects_none() {
         (e.code(), e.field()),
         (ErrorCode::Validation, Some("entryId"))
     );
+    assert!(
+        e.to_string().contains(&format!("party {}", p.id)),
+        "a batch's refusal names whose payments: {e}"
+    );
     // Refused before anything was written, in the caller's transaction too.
     let written = (
         payment::Entity::find().count(&*tx).await.unwrap(),

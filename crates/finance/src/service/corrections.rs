@@ -385,6 +385,20 @@ async fn correct_paid(
     let today = ctx.clock().now().date_naive();
     let ids: Vec<Uuid> = paid.iter().map(|p| p.id).collect();
     let allocations = bulk::allocations_of(db, &ids).await?;
+    // In a batch, a refusal names the payment (or party) it is about.
+    let batch = paid.len() > 1;
+    let which = |p: &payment::Model| {
+        if batch {
+            format!(
+                "payment {} of {} on {}: ",
+                p.id,
+                Money::from_grosze(p.amount),
+                p.paid_on
+            )
+        } else {
+            String::new()
+        }
+    };
 
     // The overpayments the payments created must still be on their parties' accounts.
     let mut created: HashMap<Uuid, Money> = HashMap::new();
@@ -397,11 +411,16 @@ async fn correct_paid(
         for (party, created) in &created {
             let credit = credit.get(party).copied().unwrap_or(Money::ZERO);
             if credit < *created {
+                let whose = if batch {
+                    format!("the payments of party {party} being corrected left")
+                } else {
+                    "this payment left".to_owned()
+                };
                 return Err(AppError::validation(
                     "entryId",
                     format!(
-                        "this payment left an overpayment of {created}, but only {credit} of it \
-                         is still on the party's account: correct the offset or refund first"
+                        "{whose} an overpayment of {created}, but only {credit} of it is still \
+                         on the party's account: correct the offset or refund first"
                     ),
                 ));
             }
@@ -456,16 +475,22 @@ async fn correct_paid(
             if cancelled.contains(&inst.obligation_id) {
                 return Err(AppError::validation(
                     "entryId",
-                    "this payment went to an obligation that has since been cancelled; its \
-                     money is on the overpayment account",
+                    format!(
+                        "{}this payment went to an obligation that has since been cancelled; \
+                         its money is on the overpayment account",
+                        which(p)
+                    ),
                 ));
             }
             let was = *outstanding.get(&inst.id).unwrap_or(&inst.outstanding);
             if was + a.principal > inst.amount {
                 return Err(AppError::validation(
                     "entryId",
-                    "an installment this payment paid was reduced afterwards: correct the \
-                     adjustment first",
+                    format!(
+                        "{}an installment this payment paid was reduced afterwards: correct the \
+                         adjustment first",
+                        which(p)
+                    ),
                 ));
             }
             outstanding.insert(inst.id, was + a.principal);
