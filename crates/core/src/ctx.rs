@@ -104,6 +104,13 @@ impl Ctx {
         self.services.clock.as_ref()
     }
 
+    /// Today as residents and the law count days: the date in Europe/Warsaw (a payment made at
+    /// 00:30 there is made on that day, art. 60 OP), not the date in UTC, which is still
+    /// yesterday's for an hour or two after midnight.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::clock::warsaw_local(self.clock().now()).date()
+    }
+
     /// The tenant this request belongs to, or NOT_FOUND on the platform host.
     pub fn tenant(&self) -> AppResult<&Arc<Tenant>> {
         match &self.scope {

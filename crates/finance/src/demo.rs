@@ -111,7 +111,7 @@ pub async fn seed_sized(
     let tenant = ctx.tenant()?.clone();
     let config = tenant.config();
     let fees = fin.fees(ctx)?;
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     let tx = TenantDb::begin(ctx).await?;
     if party::Entity::find().count(&*tx).await? > 0 {
         return Ok(DemoSummary {

@@ -250,6 +250,31 @@ async fn payment_dated_in_the_future_is_a_validation_error() {
     assert_eq!(counts(&f).await, before);
 }
 
+/// The day is Warsaw's: at 23:30 UTC on 10 March it is already 00:30 on 11 March there (CET),
+/// and in summer 01:30 the same way (CEST). A payment made then is dated that day, not refused
+/// as one dated in the future; the next day still is.
+#[tokio::test]
+async fn a_payment_just_after_midnight_in_warsaw_is_dated_that_day() {
+    let (f, clerk, p) = owing_1000_on_10_march().await;
+    for (utc, local) in [
+        ("2025-03-10T23:30:00Z", "2025-03-11"),
+        ("2025-07-14T22:30:00Z", "2025-07-15"),
+    ] {
+        f.clock.set(utc.parse().unwrap());
+        assert_eq!(clerk.today().to_string(), local);
+        let key = format!("midnight-{local}");
+        let paid = payments::record_payment(&f.finance, &clerk, payment(p.id, "1", local, &key))
+            .await
+            .unwrap();
+        assert_eq!(paid.payment.paid_on.to_string(), local);
+        let next = support::date(local).succ_opt().unwrap().to_string();
+        let e = payments::record_payment(&f.finance, &clerk, payment(p.id, "1", &next, "k"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.field(), Some("paidOn"));
+    }
+}
+
 #[tokio::test]
 async fn cash_desk_needs_a_finance_clerk() {
     let (f, _, p) = owing_1000_on_10_march().await;

@@ -460,7 +460,7 @@ pub async fn mark_delivered(
             "is before the notice was issued",
         ));
     }
-    if delivered_on > ctx.clock().now().date_naive() {
+    if delivered_on > ctx.today() {
         return Err(AppError::validation("deliveredOn", "is in the future"));
     }
     // Guarded update: a concurrent second call changes nothing and gets a CONFLICT.

@@ -37,7 +37,7 @@ pub(crate) fn uuid(field: &str, id: &ID) -> async_graphql::Result<Uuid> {
 }
 
 pub(crate) fn today(gql: &Context<'_>) -> async_graphql::Result<NaiveDate> {
-    Ok(ctx(gql)?.clock().now().date_naive())
+    Ok(ctx(gql)?.today())
 }
 
 #[derive(Default)]

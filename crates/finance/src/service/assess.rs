@@ -45,14 +45,7 @@ pub async fn assess(fin: &Finance, ctx: &Ctx, input: NewAssessment) -> AppResult
             "kind": assessed.obligation.kind_code, "amount": Money::from_grosze(assessed.obligation.amount).to_string() }),
     )
     .await?;
-    payments::offset_overpayment(
-        fin,
-        ctx,
-        &*tx,
-        assessed.obligation.party_id,
-        ctx.clock().now().date_naive(),
-    )
-    .await?;
+    payments::offset_overpayment(fin, ctx, &*tx, assessed.obligation.party_id, ctx.today()).await?;
     tx.commit().await?;
     Ok(assessed)
 }
@@ -210,7 +203,7 @@ pub async fn assess_in<C: ConnectionTrait>(
                 .key
                 .clone()
                 .unwrap_or_else(|| format!("assessment:{obligation_id}")),
-            date: now.date_naive(),
+            date: ctx.today(),
             description: format!("Przypis: {title}"),
             lines: vec![
                 Line::debit(
@@ -306,8 +299,7 @@ pub async fn adjust(
     let kind = catalogue::kind_at(
         &*tx,
         &ob.kind_code,
-        rows.first()
-            .map_or(ctx.clock().now().date_naive(), |r| r.due_date),
+        rows.first().map_or(ctx.today(), |r| r.due_date),
         "obligationId",
     )
     .await?;
@@ -324,7 +316,7 @@ pub async fn adjust(
     if diff.is_zero() {
         return Ok(ob);
     }
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     // New installment amounts: the kind's rule over the new amount when it has one and the
     // count matches, otherwise the difference on the last installment(s).
     let old_amounts: Vec<Money> = rows.iter().map(|r| Money::from_grosze(r.amount)).collect();

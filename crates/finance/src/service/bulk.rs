@@ -77,7 +77,7 @@ pub async fn record_many<C: ConnectionTrait>(
         Checks::Lookup => earlier_payments(db, &inputs, rows).await?,
         Checks::Claimed => Earlier::default(),
     };
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     let mut parties: Vec<Uuid> = Vec::new();
     for input in inputs
         .iter()

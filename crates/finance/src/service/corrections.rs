@@ -127,7 +127,7 @@ pub async fn correct_in(
         .order_by_asc(ledger_line::Column::Id)
         .all(&**tx)
         .await?;
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     let paid = payment::Entity::find()
         .filter(payment::Column::EntryId.eq(entry_id))
         .one(&**tx)
@@ -382,7 +382,7 @@ async fn correct_paid(
 ) -> AppResult<Vec<Correction>> {
     let db = &**tx;
     let fees = fin.fees(ctx)?;
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     let ids: Vec<Uuid> = paid.iter().map(|p| p.id).collect();
     let allocations = bulk::allocations_of(db, &ids).await?;
     // In a batch, a refusal names the payment (or party) it is about.

@@ -299,7 +299,9 @@ fn to_xml(h: &XmlHeader, journal: &[ExportEntry]) -> String {
             &mut x,
             4,
             "DataKsiegowania",
-            &e.entry.created_at.date_naive().to_string(),
+            &wspolnota_core::clock::warsaw_local(e.entry.created_at)
+                .date()
+                .to_string(),
         );
         element(
             &mut x,

@@ -558,7 +558,7 @@ pub async fn import_assessments(fin: &Finance, ctx: &Ctx, csv: &str) -> AppResul
     // Art. 76 OP: a credit balance is set against the new obligations, as after `assess`.
     touched.sort();
     touched.dedup();
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     for party_id in &touched {
         payments::offset_overpayment(fin, ctx, &*tx, *party_id, today).await?;
     }

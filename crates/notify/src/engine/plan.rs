@@ -221,7 +221,7 @@ async fn drafts_for(
         .map_err(|e| wspolnota_core::AppError::internal(std::io::Error::other(e.to_string())))?;
     let mut values: HashMap<&str, String> = HashMap::new();
     values.insert("urzad", office(ctx)?);
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     values.insert("dzis", polish_date(today));
     match event.kind.as_str() {
         "payment_posted" => {

@@ -28,7 +28,7 @@ pub async fn enqueue_reminders(_n: &Notify, ctx: &Ctx) -> AppResult<usize> {
     if all_days.is_empty() {
         return Ok(0);
     }
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     let targets: Vec<_> = all_days
         .iter()
         .map(|d| today + Duration::days(i64::from(*d)))

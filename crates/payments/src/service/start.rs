@@ -133,7 +133,7 @@ pub async fn start(pay: &Payments, ctx: &Ctx, input: StartInput) -> AppResult<St
     }
 
     // What is owed, as the account page shows it today.
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     let data = account::load(&pay.finance, ctx, input.party_id).await?;
     let obligations = data.obligations(&pay.finance, today, Some(true));
     let open: Vec<_> = obligations

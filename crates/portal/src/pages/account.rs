@@ -117,7 +117,7 @@ pub async fn render_obligations(page: &Page, error: Option<String>) -> AppResult
     let (mut layout, data) = active_account(page).await?;
     layout.title = "Moje należności".to_owned();
     layout.current = "naleznosci";
-    let today = page.ctx.clock().now().date_naive();
+    let today = page.ctx.today();
     let (party, rows, saldo) = match &data {
         Some(data) => {
             let rows = data
@@ -193,7 +193,7 @@ pub async fn history(page: Page) -> Response {
         let (mut layout, data) = active_account(&page).await?;
         layout.title = "Historia konta".to_owned();
         layout.current = "historia";
-        let today = page.ctx.clock().now().date_naive();
+        let today = page.ctx.today();
         let (party, rows, saldo) = match &data {
             Some(data) => {
                 let items = account::history(&page.portal.finance, &page.ctx, &data.party).await?;
@@ -301,7 +301,7 @@ pub async fn transfer(page: Page) -> Response {
         let (mut layout, data) = active_account(&page).await?;
         layout.title = "Dane do przelewu".to_owned();
         layout.current = "przelew";
-        let today = page.ctx.clock().now().date_naive();
+        let today = page.ctx.today();
         let cfg = transfer_config(&page)?;
         let mut items = Vec::new();
         let mut party = None;

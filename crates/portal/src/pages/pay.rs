@@ -212,7 +212,7 @@ pub async fn result(page: Page, Path(raw): Path<String>) -> Response {
             p = returned::returned(&page.portal.payments, &page.ctx, id).await?;
         }
         let (layout, _) = page.layout("Status płatności", "naleznosci").await?;
-        let today = page.ctx.clock().now().date_naive();
+        let today = page.ctx.today();
         let data = account::load(&page.portal.finance, &page.ctx, Some(p.party_id)).await?;
         let status = PaymentStatus::parse(&p.status);
         let transfer = p.gateway == GatewayKind::Transfer.as_str();

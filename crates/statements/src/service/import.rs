@@ -176,7 +176,7 @@ pub async fn import(svc: &Statements, ctx: &Ctx, input: ImportInput) -> AppResul
         },
         payouts: payouts::unsettled(&*tx).await?,
         statement: None,
-        today: ctx.clock().now().date_naive(),
+        today: ctx.today(),
         settlement_number: fees
             .virtual_accounts
             .as_ref()

@@ -140,7 +140,7 @@ pub async fn resolve(
                 ctx,
                 Entry {
                     key: resolution_key(line_id),
-                    date: ctx.clock().now().date_naive(),
+                    date: ctx.today(),
                     description: format!("Zwrot wpłaty nierozpoznanej: {reason}"),
                     lines: vec![
                         Line::debit(&fees.posting.unidentified, None, None, amount),

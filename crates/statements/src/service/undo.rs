@@ -108,7 +108,7 @@ async fn undo_page(
         reversed.push(l.id);
     }
     corrections::correct_payments(&svc.finance, ctx, tx, &payments, why).await?;
-    let today = ctx.clock().now().date_naive();
+    let today = ctx.today();
     bulk::reverse_entries(&**tx, ctx, &unmatched, today, why, Checks::Lookup).await?;
     line::Entity::update_many()
         .col_expr(line::Column::Status, Expr::value("reversed"))
@@ -173,6 +173,6 @@ async fn reverse_payment(
 
 async fn reverse_entry(ctx: &Ctx, tx: &TenantTx, entry: Option<Uuid>, why: &str) -> AppResult<()> {
     let Some(entry) = entry else { return Ok(()) };
-    ledger::reverse(&**tx, ctx, entry, ctx.clock().now().date_naive(), why).await?;
+    ledger::reverse(&**tx, ctx, entry, ctx.today(), why).await?;
     Ok(())
 }
