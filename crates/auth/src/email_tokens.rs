@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 use wspolnota_core::value::Email;
@@ -283,6 +283,15 @@ impl AuthService {
             active.email_verified_at = Set(Some(now));
         }
         active.update(&tx).await?;
+        let sessions: Vec<Uuid> = refresh_token::Entity::find()
+            .select_only()
+            .column(refresh_token::Column::FamilyId)
+            .distinct()
+            .filter(refresh_token::Column::AccountId.eq(acc.id))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(&tx)
+            .await?;
         refresh_token::Entity::update_many()
             .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
             .filter(refresh_token::Column::AccountId.eq(acc.id))
@@ -290,6 +299,7 @@ impl AuthService {
             .exec(&tx)
             .await?;
         tx.commit().await?;
+        self.end_sessions(&ctx.kv(), &sessions).await;
         self.audit_tenant(ctx, "account.password_reset", &acc)
             .await?;
         Ok(AccountId(acc.id))

@@ -14,7 +14,9 @@ use sea_orm::{
 use sha2::Sha256;
 use uuid::Uuid;
 use wspolnota_core::value::{Email, Pesel};
-use wspolnota_core::{AccountId, Actor, AppError, AppResult, Ctx, Role, Roles, TenantDb, audit};
+use wspolnota_core::{
+    AccountId, Actor, AppError, AppResult, Ctx, Role, Roles, ScopedKv, TenantDb, audit,
+};
 use wspolnota_db::Store;
 
 use crate::entity::{account, account_role, oidc_identity, refresh_token};
@@ -166,6 +168,43 @@ impl AuthService {
             roles: Roles::from_strings(&claims.roles),
             session: claims.sid,
         })
+    }
+
+    /// [`Self::authenticate`], and the token's session must not have ended: signing out,
+    /// a password reset or a replayed refresh token end a session's access tokens at once,
+    /// not when they expire. `kv` is the audience's store ([`Ctx::kv`]).
+    pub async fn authenticate_live(
+        &self,
+        kv: &ScopedKv,
+        audience: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> AppResult<Actor> {
+        let actor = self.authenticate(audience, token, now)?;
+        if let Actor::Account { session, .. } = &actor
+            && kv.get(&ended_key(session)).await?.is_some()
+        {
+            return Err(AppError::unauthenticated(
+                "this session has ended; sign in again",
+            ));
+        }
+        Ok(actor)
+    }
+
+    /// Marks `sessions` ended for as long as an access token of theirs can live (their refresh
+    /// tokens are revoked in the database already). Should the store fail, a token lives until
+    /// it expires, as it did before sessions could be ended early.
+    pub(crate) async fn end_sessions(&self, kv: &ScopedKv, sessions: &[Uuid]) {
+        let ttl = self
+            .settings
+            .access_ttl
+            .to_std()
+            .unwrap_or(StdDuration::from_secs(900));
+        for session in sessions {
+            if let Err(e) = kv.set(&ended_key(&session.to_string()), "1", ttl).await {
+                tracing::warn!(error = %e, "could not mark a session ended");
+            }
+        }
     }
 
     /// Registers a resident of the request's tenant.
@@ -433,6 +472,7 @@ impl AuthService {
         if marked.rows_affected != 1 {
             revoke_family(&tx, row.family_id, now).await?;
             tx.commit().await?;
+            self.end_sessions(&ctx.kv(), &[row.family_id]).await;
             tracing::warn!(tenant = %audience, "refresh token reuse detected; session revoked");
             return Err(AppError::unauthenticated(
                 "this refresh token was already used; the session has been ended for safety, sign in again",
@@ -456,6 +496,7 @@ impl AuthService {
         let tx = self.store.platform_begin().await?;
         revoke_family(&tx, family, ctx.clock().now()).await?;
         tx.commit().await?;
+        self.end_sessions(&ctx.kv(), &[family]).await;
         Ok(())
     }
 
@@ -708,6 +749,11 @@ async fn roles_of<C: ConnectionTrait>(db: &C, account: Uuid) -> AppResult<Roles>
     Ok(Roles::from_strings(
         &rows.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
     ))
+}
+
+/// The key that marks a session (refresh-token family) ended.
+fn ended_key(session: &str) -> String {
+    format!("session-ended:{session}")
 }
 
 async fn revoke_family(

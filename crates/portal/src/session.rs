@@ -91,7 +91,9 @@ pub async fn cookie_actor(
     }
     let now = ctx.clock().now();
     if let Some(token) = access
-        && let Ok(actor) = auth.authenticate(ctx.audience(), token, now)
+        && let Ok(actor) = auth
+            .authenticate_live(&ctx.kv(), ctx.audience(), token, now)
+            .await
     {
         return (actor, Vec::new());
     }

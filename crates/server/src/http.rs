@@ -289,10 +289,23 @@ async fn enter(
         .unwrap_or_default();
     let mut cookies = Vec::new();
     let actor = match bearer(req.headers()) {
-        Some(token) => match state.auth.authenticate(audience, token, state.clock.now()) {
-            Ok(actor) => actor,
-            Err(e) => return e.into_response(),
-        },
+        Some(token) => {
+            let kv = Ctx::new(
+                scope.clone(),
+                Actor::Anonymous,
+                request_id.clone(),
+                state.services(),
+            )
+            .kv();
+            match state
+                .auth
+                .authenticate_live(&kv, audience, token, state.clock.now())
+                .await
+            {
+                Ok(actor) => actor,
+                Err(e) => return e.into_response(),
+            }
+        }
         None if cookie_session_allowed(req.method(), req.uri().path()) => {
             let anonymous = Ctx::new(
                 scope.clone(),
@@ -417,7 +430,7 @@ async fn graphql_ws(
             GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| async move {
                     let mut data = async_graphql::Data::default();
-                    data.insert(ws_ctx(&state, ctx, &payload)?);
+                    data.insert(ws_ctx(&state, ctx, &payload).await?);
                     Ok(data)
                 })
                 .serve()
@@ -426,7 +439,11 @@ async fn graphql_ws(
 }
 
 /// The connection's `Ctx`: the upgrade request's, or one for the token in `connection_init`.
-fn ws_ctx(state: &AppState, ctx: Ctx, payload: &serde_json::Value) -> async_graphql::Result<Ctx> {
+async fn ws_ctx(
+    state: &AppState,
+    ctx: Ctx,
+    payload: &serde_json::Value,
+) -> async_graphql::Result<Ctx> {
     let token = payload
         .get("Authorization")
         .or_else(|| payload.get("authorization"))
@@ -439,7 +456,8 @@ fn ws_ctx(state: &AppState, ctx: Ctx, payload: &serde_json::Value) -> async_grap
     };
     let actor = state
         .auth
-        .authenticate(ctx.audience(), token, state.clock.now())
+        .authenticate_live(&ctx.kv(), ctx.audience(), token, state.clock.now())
+        .await
         .map_err(|e| async_graphql::Error::new(e.message().to_owned()))?;
     Ok(Ctx::new(
         ctx.scope().clone(),

@@ -39,9 +39,15 @@ async fn refresh_rotation_and_reuse_detection() {
         err.body
     );
 
+    // Its access token stops working at once, not when it expires.
+    let (status, body) = app.me(&zamosc, &third.access).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+
     // Another session of the same account is not affected.
     let other = app.login(&zamosc, &resident("zamosc"), PASSWORD).await;
     app.try_refresh(&zamosc, &other.refresh).await.unwrap();
+    let (status, body) = app.me(&zamosc, &other.access).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     // A made-up refresh token is refused.
     let err = app
@@ -94,8 +100,13 @@ async fn logout_ends_the_session() {
     // The session's earlier (used) token does not come back to life either.
     let err = app.try_refresh(&zamosc, &ended.refresh).await.unwrap_err();
     assert_eq!(err.code.as_deref(), Some("UNAUTHENTICATED"));
+    // Its access token is refused at once, though it has not expired.
+    let (status, body) = app.me(&zamosc, &rotated.access).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 
-    // Only that session ended: the other one still refreshes.
+    // Only that session ended: the other one still works and refreshes.
+    let (status, body) = app.me(&zamosc, &kept.access).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     app.try_refresh(&zamosc, &kept.refresh).await.unwrap();
 }
 
@@ -383,7 +394,10 @@ async fn forgotten_password_is_reset_through_the_emailed_link() {
         .await;
     assert_eq!(data["auth"]["resetPassword"], true);
 
-    // The old session and password are gone; the new password signs in.
+    // The old session and password are gone (its access token too, at once); the new
+    // password signs in.
+    let (status, body) = app.me(&zamosc, &session.access).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let err = app
         .try_refresh(&zamosc, &session.refresh)
         .await
