@@ -44,25 +44,11 @@ fn collect(
 }
 
 fn streamed(name: &str, bytes: &[u8], step: usize) -> (Vec<Event>, Option<ParseError>) {
-    let reader = BufReader::with_capacity(
-        step.max(2) * 2,
-        Trickle {
-            bytes: bytes.to_vec(),
-            at: 0,
-            step,
-        },
-    );
-    match parse::stream(name, Box::new(reader), &ParseOptions::default()) {
-        Ok(it) => collect(it),
-        Err(e) => (Vec::new(), Some(e)),
-    }
+    streamed_with(name, bytes, step, &ParseOptions::default())
 }
 
 fn whole(name: &str, bytes: &[u8]) -> (Vec<Event>, Option<ParseError>) {
-    match parse::events(name, bytes, &ParseOptions::default()) {
-        Ok(it) => collect(it),
-        Err(e) => (Vec::new(), Some(e)),
-    }
+    whole_with(name, bytes, &ParseOptions::default())
 }
 
 #[test]
