@@ -548,6 +548,17 @@ fn cpu_secs() -> (f64, f64) {
 }
 
 /// PostgreSQL's counters of the tenant's tables: (table, scans, rows inserted, rows updated).
+/// Σ debit and Σ credit over every ledger line of the tenant.
+async fn ledger_sums(env: &Env) -> Result<(i64, i64)> {
+    let debit = env
+        .scalar("SELECT CAST(COALESCE(SUM(debit), 0) AS BIGINT) FROM ledger_lines")
+        .await?;
+    let credit = env
+        .scalar("SELECT CAST(COALESCE(SUM(credit), 0) AS BIGINT) FROM ledger_lines")
+        .await?;
+    Ok((debit, credit))
+}
+
 async fn pg_table_stats(env: &Env) -> Result<Vec<(String, i64, i64, i64)>> {
     if env.backend() != DbBackend::Postgres {
         return Ok(Vec::new());
@@ -646,12 +657,7 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
             summary.unmatched
         ));
     }
-    let debit = env
-        .scalar("SELECT CAST(COALESCE(SUM(debit), 0) AS BIGINT) FROM ledger_lines")
-        .await?;
-    let credit = env
-        .scalar("SELECT CAST(COALESCE(SUM(credit), 0) AS BIGINT) FROM ledger_lines")
-        .await?;
+    let (debit, credit) = ledger_sums(&env).await?;
     if debit != credit {
         problems.push(format!(
             "the ledger does not balance: debit {debit} != credit {credit}"
@@ -723,12 +729,7 @@ async fn phase_undo(common: &Common, at: &Location, import_id: Uuid, lines: usiz
             "{left} lines of the undone import are not reversed"
         ));
     }
-    let debit = env
-        .scalar("SELECT CAST(COALESCE(SUM(debit), 0) AS BIGINT) FROM ledger_lines")
-        .await?;
-    let credit = env
-        .scalar("SELECT CAST(COALESCE(SUM(credit), 0) AS BIGINT) FROM ledger_lines")
-        .await?;
+    let (debit, credit) = ledger_sums(&env).await?;
     if debit != credit {
         problems.push(format!(
             "the ledger does not balance after undo: debit {debit} != credit {credit}"
