@@ -164,15 +164,48 @@ fn pln(grosze: i64) -> String {
     format!("{grouped},{:02}\u{a0}zł", grosze % 100)
 }
 
-/// Whether the page shows a run of exactly 11 digits (a PESEL), outside ids (UUIDs) and
-/// inline images.
+/// Whether the page shows a run of exactly 11 digits (a PESEL), outside ids (UUIDs, wherever
+/// they stand: `rata-<uuid>` too) and inline images.
 fn shows_eleven_digits(html: &str) -> bool {
     html.split('"')
         .filter(|attr| !attr.starts_with("data:"))
-        .flat_map(|part| part.split(|c: char| !(c.is_ascii_hexdigit() || c == '-')))
-        .filter(|word| uuid::Uuid::parse_str(word).is_err())
-        .flat_map(|word| word.split(|c: char| !c.is_ascii_digit()))
-        .any(|digits| digits.len() == 11)
+        .map(without_uuids)
+        .any(|text| {
+            text.split(|c: char| !c.is_ascii_digit())
+                .any(|digits| digits.len() == 11)
+        })
+}
+
+/// The text with every hyphenated UUID in it replaced by a space.
+fn without_uuids(text: &str) -> String {
+    const LEN: usize = 36;
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let window = text.get(i..i + LEN);
+        if window.is_some_and(|w| w.as_bytes()[8] == b'-' && uuid::Uuid::parse_str(w).is_ok()) {
+            out.push(' ');
+            i += LEN;
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+#[test]
+fn eleven_digits_are_found_next_to_ids_but_never_inside_them() {
+    let id = "1c9e0f3a-5b2d-4e8f-9a01-23456789012b";
+    assert!(!shows_eleven_digits(&format!(
+        r#"<input id="rata-{id}" value="{id}">"#
+    )));
+    assert!(shows_eleven_digits("PESEL 44051401359</td>"));
+    assert!(shows_eleven_digits(&format!("rata-{id}44051401359")));
+    assert!(!shows_eleven_digits("NRB 61109010140000071219812874"));
+    assert!(!shows_eleven_digits("zażółć 1234567890 "));
 }
 
 fn installments(account: &Value) -> Vec<Value> {
