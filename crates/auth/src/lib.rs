@@ -7,8 +7,10 @@ pub mod entity;
 pub mod jwt;
 pub mod oidc;
 pub mod password;
+pub mod purge;
 pub mod refresh;
 mod service;
 
 pub use email_tokens::TokenPurpose;
+pub use purge::Purged;
 pub use service::{AccountView, AuthSecrets, AuthService, AuthSettings, OidcSignIn, TokenPair};

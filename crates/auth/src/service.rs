@@ -46,6 +46,9 @@ pub struct AuthSettings {
     /// Password-reset requests allowed per client address and tenant in `reset_window`.
     pub reset_requests_per_address: u64,
     pub reset_window: StdDuration,
+    /// How long a refresh or e-mail link token is kept after it expires, before
+    /// [`AuthService::purge_expired_tokens`] deletes it.
+    pub expired_tokens_kept: Duration,
 }
 
 impl Default for AuthSettings {
@@ -63,6 +66,7 @@ impl Default for AuthSettings {
             reset_requests_per_window: 5,
             reset_requests_per_address: 20,
             reset_window: StdDuration::from_secs(3600),
+            expired_tokens_kept: Duration::days(7),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! E-mail verification and password reset at the service level, on a real store (PostgreSQL
 //! when `DATABASE_URL` is set, SQLite otherwise; Redis when `REDIS_URL` is set) with a manual
 //! clock: round trips, expiry, reuse, a newer link replacing an older one, tenant scoping,
-//! sessions ending on reset, unknown addresses and the request limit.
+//! sessions ending on reset, unknown addresses and the request limit, and the purge of
+//! long-expired tokens.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -11,12 +12,12 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 use wspolnota_auth::email_tokens::{link_base, token_link};
-use wspolnota_auth::entity::account_token;
-use wspolnota_auth::{AuthSecrets, AuthService, AuthSettings};
+use wspolnota_auth::entity::{account_token, refresh_token};
+use wspolnota_auth::{AuthSecrets, AuthService, AuthSettings, Purged};
 use wspolnota_core::tenant::TenantConfig;
 use wspolnota_core::{
-    AccountId, Actor, AppError, Ctx, ErrorCode, KvStore, ManualClock, RequestId, Role, Roles,
-    Scope, Services, Tenant, TenantConnector, TenantRegistry, TenantStatus,
+    AccountId, Actor, AppError, Clock, Ctx, ErrorCode, KvStore, ManualClock, RequestId, Role,
+    Roles, Scope, Services, Tenant, TenantConnector, TenantRegistry, TenantStatus,
 };
 use wspolnota_db::Store;
 use wspolnota_db::testing::TestStore;
@@ -507,4 +508,73 @@ async fn the_migration_reverts_and_applies_again() {
         .await
         .unwrap();
     fx.auth.verify_email(&fx.zamosc(), &token).await.unwrap();
+}
+
+#[tokio::test]
+async fn expired_tokens_are_purged_a_week_after_they_expire() {
+    let fx = Fx::new().await;
+    let kept = AuthSettings::default().expired_tokens_kept;
+    assert_eq!(kept, Duration::days(7));
+    let refresh_ttl = AuthSettings::default().refresh_ttl;
+    let id = fx.resident().await;
+    let ctx = fx.zamosc();
+    let link = fx.auth.issue_email_verification(&ctx, id).await.unwrap();
+    let session = fx
+        .auth
+        .login(&ctx, EMAIL, PASSWORD, "10.0.0.1")
+        .await
+        .unwrap();
+    let refresh_rows = || async {
+        refresh_token::Entity::find()
+            .count(fx.store.platform_conn())
+            .await
+            .unwrap()
+    };
+    assert_eq!((fx.stored_tokens().await, refresh_rows().await), (1, 1));
+
+    // Expired, but kept for a week: the link still says why it fails.
+    fx.clock
+        .advance(AuthSettings::default().verification_ttl + kept - Duration::seconds(1));
+    let purged = fx.auth.purge_expired_tokens(fx.clock.now()).await.unwrap();
+    assert_eq!(purged, Purged::default());
+    let err = fx.auth.verify_email(&ctx, &link).await.unwrap_err();
+    assert_token_error(&err, "expired");
+
+    // A week after it expired the link is forgotten; the session is not.
+    fx.clock.advance(Duration::seconds(2));
+    let purged = fx.auth.purge_expired_tokens(fx.clock.now()).await.unwrap();
+    assert_eq!(
+        purged,
+        Purged {
+            refresh_tokens: 0,
+            account_tokens: 1
+        }
+    );
+    assert_eq!((fx.stored_tokens().await, refresh_rows().await), (0, 1));
+    let err = fx.auth.verify_email(&ctx, &link).await.unwrap_err();
+    assert_token_error(&err, "not valid");
+    // Purging again deletes nothing more.
+    assert_eq!(
+        fx.auth.purge_expired_tokens(fx.clock.now()).await.unwrap(),
+        Purged::default()
+    );
+
+    // The session's refresh token goes a week after it expires; a new sign-in's stays and works.
+    fx.clock
+        .set(start() + refresh_ttl + kept + Duration::seconds(1));
+    let fresh = fx
+        .auth
+        .login(&ctx, EMAIL, PASSWORD, "10.0.0.2")
+        .await
+        .unwrap();
+    let purged = fx.auth.purge_expired_tokens(fx.clock.now()).await.unwrap();
+    assert_eq!(purged.refresh_tokens, 1);
+    assert_eq!(refresh_rows().await, 1);
+    let err = fx
+        .auth
+        .refresh(&ctx, &session.refresh_token)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthenticated, "{err}");
+    fx.auth.refresh(&ctx, &fresh.refresh_token).await.unwrap();
 }

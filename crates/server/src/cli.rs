@@ -258,6 +258,7 @@ async fn serve(state: AppState, demo_mode: bool) -> anyhow::Result<()> {
     let _ = state.payments.links.local_addr.set(reachable);
     let sweeper = tokio::spawn(payments_sweeper(state.clone()));
     let worker = tokio::spawn(notify_worker(state.clone()));
+    let purger = tokio::spawn(tokens_purger(state.clone()));
 
     // Other replicas may create or suspend tenants: re-read the registry now and then.
     let refresher = {
@@ -279,6 +280,7 @@ async fn serve(state: AppState, demo_mode: bool) -> anyhow::Result<()> {
     refresher.abort();
     sweeper.abort();
     worker.abort();
+    purger.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -330,6 +332,26 @@ async fn payments_sweeper(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(tenant = %slug, error = %e, "payments sweep failed"),
             }
+        }
+    }
+}
+
+/// How often expired sign-in and e-mail link tokens are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes long-expired tokens of every tenant, at start-up and then hourly.
+async fn tokens_purger(state: AppState) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    loop {
+        tick.tick().await;
+        match state.auth.purge_expired_tokens(state.clock.now()).await {
+            Ok(p) if p != Default::default() => tracing::info!(
+                refresh_tokens = p.refresh_tokens,
+                account_tokens = p.account_tokens,
+                "expired tokens purged"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging expired tokens failed"),
         }
     }
 }
