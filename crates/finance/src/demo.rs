@@ -29,7 +29,7 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, Set,
 };
 use uuid::Uuid;
-use wspolnota_core::value::Pesel;
+use wspolnota_core::value::{DocumentNumber, Pesel};
 use wspolnota_core::{
     AccountId, Actor, AppError, AppResult, Ctx, ManualClock, MemoryKv, Money, RequestId, Services,
     TenantConnector, TenantDb, TenantSlug,
@@ -724,6 +724,13 @@ impl Seeder<'_> {
         spec: Spec,
     ) -> AppResult<Vec<installment::Model>> {
         let ctx = self.dated.at(spec.on);
+        // The decision's number, as the office's register would give it.
+        let reference = DocumentNumber::parse(&format!(
+            "FN.3120.{}.{}",
+            self.summary.obligations + 1,
+            spec.year
+        ))
+        .map_err(|e| AppError::validation("reference", e.to_string()))?;
         let assessed = assess::assess_in(
             self.fin,
             ctx,
@@ -733,6 +740,7 @@ impl Seeder<'_> {
                 kind: spec.kind.to_owned(),
                 year: spec.year,
                 title: spec.title,
+                reference: Some(reference),
                 amount: spec.amount,
                 installments: spec.installments,
                 key: None,
@@ -780,6 +788,7 @@ impl Seeder<'_> {
                 title,
                 installment_ids: items.iter().filter_map(|i| i.installment).collect(),
                 indicated_kind: None,
+                indicated_obligation: None,
                 channel,
                 idempotency_key: format!("demo:{}", self.seq),
             },

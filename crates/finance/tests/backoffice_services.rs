@@ -35,6 +35,7 @@ async fn assess_explicit(
             kind: "other_fee".into(),
             year: 2025,
             title: "Opłata".into(),
+            reference: None,
             amount,
             installments: Some(list),
             key: None,
@@ -276,6 +277,59 @@ async fn csv_import_creates_assessments_once() {
     let again = import(&f, &clerk, &lf).await;
     assert_eq!((again.imported, again.skipped), (0, 3));
     assert_eq!(obligation_count(&f).await, before + 3);
+}
+
+#[tokio::test]
+async fn csv_import_keeps_each_decisions_number_and_refuses_a_malformed_one() {
+    let f = Fixture::new("zamosc", "2025-01-10").await;
+    let clerk = f.clerk();
+    let a = named_person(&f, &clerk, "Anna", 1).await;
+    let n = a.number;
+    let header = format!("{HEADER};reference");
+    let bad = format!(
+        "{header}\n\
+         {n};property_tax_person;2025;Decyzja;1000;;;FN.3120.10.2025\n\
+         {n};other_fee;2025;Opłata;50,00;2025-06-30;50,00;FN 11/2025\n"
+    );
+    let before = obligation_count(&f).await;
+    let out = import(&f, &clerk, &bad).await;
+    assert_eq!(
+        error_fields(&out),
+        vec![(3, "reference")],
+        "{:?}",
+        out.errors
+    );
+    assert!(
+        out.errors[0].message.contains("document number"),
+        "{:?}",
+        out.errors
+    );
+    assert_eq!(obligation_count(&f).await, before);
+
+    let good = format!(
+        "{header}\n\
+         {n};property_tax_person;2025;Decyzja;1000;;;fn.3120.10.2025\n\
+         {n};other_fee;2025;Opłata;50,00;2025-06-30;50,00;\n"
+    );
+    let out = import(&f, &clerk, &good).await;
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let mut references: Vec<(String, Option<String>)> = f
+        .all(obligation::Entity::find().filter(obligation::Column::PartyId.eq(a.id)))
+        .await
+        .into_iter()
+        .map(|o| (o.kind_code, o.reference))
+        .collect();
+    references.sort();
+    assert_eq!(
+        references,
+        vec![
+            ("other_fee".to_owned(), None),
+            (
+                "property_tax_person".to_owned(),
+                Some("FN.3120.10.2025".to_owned())
+            ),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -507,6 +507,7 @@ async fn run(ops: Vec<Op>) -> Result<(), String> {
                         kind: kind.into(),
                         year,
                         title: format!("op {step}"),
+                        reference: None,
                         amount: Money::from_grosze(grosze),
                         installments,
                         key: (import < 3).then(|| format!("import:row{import}")),
@@ -561,6 +562,7 @@ async fn run(ops: Vec<Op>) -> Result<(), String> {
                         title: format!("op {step}"),
                         installment_ids,
                         indicated_kind,
+                        indicated_obligation: None,
                         channel: if key.is_multiple_of(2) {
                             Channel::Bank
                         } else {

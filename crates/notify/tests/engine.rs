@@ -170,6 +170,7 @@ impl Engine {
                 title: "Podatek od nieruchomości".into(),
                 installment_ids: Vec::new(),
                 indicated_kind: None,
+                indicated_obligation: None,
                 channel: PayChannel::Cash,
                 idempotency_key: key.into(),
             },

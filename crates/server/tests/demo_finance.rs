@@ -213,8 +213,11 @@ async fn the_demo_register_is_there_for_the_resident_and_the_clerk() {
         .filter(|i| i["status"] == "OVERDUE")
         .collect();
     assert_eq!(overdue.len(), 1, "{account}");
-    let money = |v: &Value| v.as_str().unwrap().parse::<f64>().unwrap();
-    assert!(money(&account["balance"]["overdue"]) > 0.0, "{account}");
+    let money = |v: &Value| wspolnota_core::Money::parse(v.as_str().unwrap()).unwrap();
+    assert!(
+        money(&account["balance"]["overdue"]).is_positive(),
+        "{account}"
+    );
     assert!(money(&account["balance"]["outstanding"]) >= money(&account["balance"]["overdue"]));
 
     // The finance clerk of Kurów searches the register.

@@ -111,6 +111,7 @@ async fn setup() -> (Fixture, [party::Model; 3]) {
             kind: "property_tax_person".into(),
             year: 2026,
             title: "Podatek od nieruchomości 2026".into(),
+            reference: None,
             amount: m("300"),
             installments: None,
             key: None,
@@ -410,6 +411,7 @@ async fn record_many_posts_what_record_in_posts_one_by_one() {
             title: format!("wpłata {key}"),
             installment_ids: Vec::new(),
             indicated_kind: None,
+            indicated_obligation: None,
             channel: Channel::Cash,
             idempotency_key: key.into(),
         };
@@ -550,6 +552,7 @@ async fn a_claimed_batch_repeating_a_posted_key_is_refused() {
         title: "wpłata".into(),
         installment_ids: Vec::new(),
         indicated_kind: None,
+        indicated_obligation: None,
         channel: Channel::Bank,
         idempotency_key: "statement:posted-before".into(),
     };

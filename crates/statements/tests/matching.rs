@@ -1,14 +1,18 @@
-//! Matching and posting at the service level: credits found by the party number, PESEL or NIP
-//! in their title, ambiguity left to a clerk, a "payment posted" message for each posting, and
-//! a file with one bad line or a foreign account importing nothing at all.
+//! Matching and posting at the service level: credits found by the party number, a decision's
+//! number (which also says what is paid), PESEL or NIP in their title, ambiguity left to a
+//! clerk, a "payment posted" message for each posting, and a file with one bad line or a
+//! foreign account importing nothing at all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../payments/tests/support/service_fixture.rs"]
 mod fixture;
 
-use fixture::{Fixture, pesel};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
+use fixture::{Fixture, date, m, person_input, pesel};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 use wspolnota_core::ErrorCode;
+use wspolnota_core::value::DocumentNumber;
+use wspolnota_finance::entity::{allocation, installment};
+use wspolnota_finance::service::assess::{self, NewAssessment};
 use wspolnota_finance::service::parties::{self, AddressInput, NewParty, PartyKind};
 use wspolnota_statements::Statements;
 use wspolnota_statements::entity::line;
@@ -156,4 +160,107 @@ async fn a_bad_line_or_a_foreign_account_imports_nothing() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Forbidden);
+}
+
+#[tokio::test]
+async fn a_decision_number_in_the_title_finds_the_party_and_pays_that_obligation_first() {
+    let f = Fixture::new("2026-06-10").await;
+    let svc = Statements::new(f.finance.clone());
+    let person = &f.party;
+    let assess = |party: uuid::Uuid, number: &str, due: &str| NewAssessment {
+        party_id: party,
+        kind: "lease".into(),
+        year: 2026,
+        title: "Czynsz dzierżawny 2026".into(),
+        reference: Some(DocumentNumber::parse(number).unwrap()),
+        amount: m("600"),
+        installments: Some(vec![(date(due), m("600"))]),
+        key: None,
+    };
+    // The person's lease falls due after the property tax's overdue installments, which the
+    // general rule (the oldest first) would pay.
+    let lease = assess::assess(
+        &f.finance,
+        &f.clerk,
+        assess(person.id, "GKM.6845.7.2026", "2026-09-30"),
+    )
+    .await
+    .unwrap();
+    let other = parties::create_party(&f.finance, &f.clerk, person_input("Osoba 2", 2))
+        .await
+        .unwrap();
+    let others = assess::assess(
+        &f.finance,
+        &f.clerk,
+        assess(other.id, "GKM.6845.8.2026", "2026-09-30"),
+    )
+    .await
+    .unwrap();
+    // One number on two obligations names neither.
+    for party in [person.id, other.id] {
+        assess::assess(
+            &f.finance,
+            &f.clerk,
+            assess(party, "GKM/1/2026", "2026-10-31"),
+        )
+        .await
+        .unwrap();
+    }
+
+    let by_number = format!("NALEŻNOŚĆ {} umowa GKM.6845.7.2026", person.number);
+    let conflicting = format!("NR {} gkm.6845.8.2026", person.number);
+    let file = mt940(
+        &[
+            ("Czynsz dzierzawny umowa gkm.6845.7.2026.", 10_000),
+            (by_number.as_str(), 20_000),
+            ("dzierżawa GKM.6845.8.2026", 30_000),
+            (conflicting.as_str(), 40_000),
+            ("czynsz GKM/1/2026", 50_000),
+        ],
+        None,
+    );
+    let summary = import(&svc, &f.clerk, input(file)).await.unwrap();
+    assert_eq!(
+        (summary.lines, summary.matched, summary.unmatched),
+        (5, 3, 2)
+    );
+    let lines = f
+        .all(line::Entity::find().order_by_asc(line::Column::Position))
+        .await;
+    let got: Vec<(Option<&str>, Option<uuid::Uuid>, &str)> = lines
+        .iter()
+        .map(|l| (l.matched_by.as_deref(), l.party_id, l.status.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some("decision_number"), Some(person.id), "posted"),
+            (Some("party_number"), Some(person.id), "posted"),
+            (Some("decision_number"), Some(other.id), "posted"),
+            (None, None, "unmatched"),
+            (None, None, "unmatched"),
+        ]
+    );
+    // Each posted credit went wholly to the lease its title names.
+    for (line, lease) in lines.iter().take(3).zip([&lease, &lease, &others]) {
+        let payment = line.payment_id.unwrap();
+        let allocations = f
+            .all(allocation::Entity::find().filter(allocation::Column::PaymentId.eq(payment)))
+            .await;
+        let installment = lease.installments[0].id;
+        assert_eq!(
+            allocations
+                .iter()
+                .map(|a| (a.installment_id, a.principal))
+                .collect::<Vec<_>>(),
+            vec![(Some(installment), line.amount)],
+            "line {}",
+            line.position
+        );
+    }
+    let paid = f
+        .one(installment::Entity::find_by_id(lease.installments[0].id))
+        .await;
+    assert_eq!(paid.outstanding, 60_000 - 10_000 - 20_000);
+    f.assert_balanced().await;
 }

@@ -12,6 +12,7 @@ mod m20261127_000300_statements;
 mod m20261127_000310_st_lines_unmatched;
 mod m20261127_000400_notify;
 mod m20261127_000410_dunning;
+mod m20261128_000130_obligation_reference;
 
 pub use m20261127_000001_core::TenantAuditLog;
 
@@ -44,6 +45,7 @@ pub fn finance() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261127_000100_finance::Migration),
         Box::new(m20261127_000110_installments_hot::Migration),
         Box::new(m20261127_000120_correction_lookups::Migration),
+        Box::new(m20261128_000130_obligation_reference::Migration),
     ]
 }
 

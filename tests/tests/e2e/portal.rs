@@ -15,7 +15,7 @@ use wspolnota_e2e::{PASSWORD, SLUGS, StatusCode, TestApp, grosze, host, resident
 const ACCOUNT: &str = "query { finance { account {
     party { name number }
     balance { outstanding interest costs overpayment }
-    obligations(status: OPEN) { installments { id status outstanding interest } } } } }";
+    obligations(status: OPEN) { reference installments { id status outstanding interest } } } } }";
 
 /// A browser for one host: keeps its cookies, does not follow redirects.
 struct Browser<'a> {
@@ -404,6 +404,18 @@ async fn the_obligations_page_shows_every_open_installment_with_its_amounts() {
         }
     }
     assert_eq!(saldo(&page.body), owed(&account), "{}", page.body);
+    // Each decision's number, to quote in a transfer's title.
+    for obligation in account["finance"]["account"]["obligations"]
+        .as_array()
+        .unwrap()
+    {
+        let reference = obligation["reference"].as_str().unwrap();
+        assert!(
+            page.body
+                .contains(&format!("<small>decyzja nr {reference}</small>")),
+            "{reference} on the page"
+        );
+    }
     // The tenant's gateways, and both ways to pay.
     for needle in [
         r#"name="gateway" value="sandbox""#,

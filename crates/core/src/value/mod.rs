@@ -1,5 +1,6 @@
 //! Validated value types of Polish public administration: PESEL, NIP, REGON,
-//! NRB (bank account number), postal code and e-mail address.
+//! NRB (bank account number), postal code, e-mail address and the number of an
+//! administrative document.
 //!
 //! Every type can only be built through validation (`parse`, [`FromStr`],
 //! [`TryFrom<String>`], serde `Deserialize`), so a value of the type is always
@@ -9,6 +10,7 @@
 //!
 //! [`FromStr`]: std::str::FromStr
 
+mod document_number;
 mod email;
 mod nip;
 mod nrb;
@@ -16,6 +18,7 @@ mod pesel;
 mod postal_code;
 mod regon;
 
+pub use document_number::DocumentNumber;
 pub use email::Email;
 pub use nip::Nip;
 pub use nrb::Nrb;

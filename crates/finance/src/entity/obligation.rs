@@ -9,6 +9,8 @@ pub struct Model {
     pub kind_code: String,
     pub year: i32,
     pub title: String,
+    /// The decision's (or agreement's) number, upper-case: `FN.3120.1.15.2026`.
+    pub reference: Option<String>,
     pub amount: i64,
     pub status: String,
     pub created_at: DateTimeUtc,

@@ -68,7 +68,7 @@ pub struct RowErrorOut {
     /// Line in the file; the header is line 1.
     line: i64,
     /// The column (`party_number`, `kind`, `year`, `title`, `amount`, `due_dates`,
-    /// `installment_amounts`), `row` for the row's shape or `header`.
+    /// `installment_amounts`, `reference`), `row` for the row's shape or `header`.
     field: String,
     message: String,
 }
@@ -331,7 +331,8 @@ pub struct ClerkMutation;
 #[Object]
 impl ClerkMutation {
     /// Clerk: import assessments from the tax system's CSV export
-    /// (`party_number;kind;year;title;amount;due_dates;installment_amounts`). All or
+    /// (`party_number;kind;year;title;amount;due_dates;installment_amounts;reference`,
+    /// the last three optional; `reference` is the decision's number). All or
     /// nothing: with any error nothing is imported and every error is listed. Importing the
     /// same file again creates nothing new.
     async fn import_assessments(

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 use wspolnota_core::graphql::{EServiceGuard, ctx, eservice_visible};
+use wspolnota_core::value::DocumentNumber;
 use wspolnota_core::{AccountId, AppError, Money, TenantDb};
 
 use crate::domain::{InterestRegime, interest};
@@ -248,6 +249,9 @@ pub struct Obligation {
     kind: String,
     kind_name: String,
     title: String,
+    /// The number of the decision (or agreement) the obligation comes from; quoting it in a
+    /// transfer's title pays this obligation first.
+    reference: Option<String>,
     year: i32,
     amount: Money,
     outstanding: Money,
@@ -327,6 +331,7 @@ impl FinanceAccount {
                 kind: o.kind,
                 kind_name: o.kind_name,
                 title: o.title,
+                reference: o.reference,
                 year: o.year,
                 amount: o.amount,
                 outstanding: o.outstanding,
@@ -403,6 +408,8 @@ pub struct AssessInput {
     kind: String,
     year: i32,
     title: String,
+    /// The decision's number, e.g. `FN.3120.1.15.2026`.
+    reference: Option<String>,
     amount: Money,
     /// Omitted: the kind's schedule rule splits the amount.
     installments: Option<Vec<InstallmentIn>>,
@@ -521,6 +528,13 @@ impl DeskMutation {
         let installments = input
             .installments
             .map(|list| list.into_iter().map(|i| (i.due_date, i.amount)).collect());
+        let reference = input
+            .reference
+            .as_deref()
+            .map(DocumentNumber::parse)
+            .transpose()
+            .map_err(|e| AppError::validation("reference", e.to_string()))
+            .extend()?;
         let a = assess::assess(
             fin(gql)?,
             ctx(gql)?,
@@ -529,6 +543,7 @@ impl DeskMutation {
                 kind: input.kind,
                 year: input.year,
                 title: input.title,
+                reference,
                 amount: input.amount,
                 installments,
                 key: None,
@@ -595,6 +610,7 @@ impl DeskMutation {
                 title: input.title,
                 installment_ids,
                 indicated_kind: None,
+                indicated_obligation: None,
                 channel: Channel::Cash,
                 idempotency_key: input
                     .idempotency_key

@@ -40,6 +40,8 @@ pub struct ObligationView {
     pub kind: String,
     pub kind_name: String,
     pub title: String,
+    /// The decision's number, to quote in a transfer's title.
+    pub reference: Option<String>,
     pub year: i32,
     pub amount: Money,
     pub outstanding: Money,
@@ -273,6 +275,7 @@ impl AccountData {
                         .kind(&o.kind_code, as_of)
                         .map_or_else(|| o.kind_code.clone(), |k| k.name.clone()),
                     title: o.title.clone(),
+                    reference: o.reference.clone(),
                     year: o.year,
                     amount: Money::from_grosze(o.amount),
                     outstanding: installments.iter().map(|i| i.outstanding).sum(),

@@ -6,6 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
+use wspolnota_core::value::DocumentNumber;
 use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, Money, TenantDb, audit};
 
 use super::{Finance, catalogue, money_col, payments};
@@ -19,6 +20,8 @@ pub struct NewAssessment {
     pub kind: String,
     pub year: i32,
     pub title: String,
+    /// The decision's (or agreement's) number, which payers quote in transfer titles.
+    pub reference: Option<DocumentNumber>,
     pub amount: Money,
     /// Explicit installments (a lease contract's schedule); None: the kind's rule splits.
     pub installments: Option<Vec<(NaiveDate, Money)>>,
@@ -172,6 +175,7 @@ pub async fn assess_in<C: ConnectionTrait>(
         kind_code: Set(kind.code.clone()),
         year: Set(input.year),
         title: Set(title.to_owned()),
+        reference: Set(input.reference.as_ref().map(|r| r.as_str().to_owned())),
         amount: Set(money_col(amount)?),
         status: Set("active".into()),
         created_at: Set(now),

@@ -478,8 +478,21 @@ impl Book {
                     .collect()
             })
             .unwrap_or_default();
+        let named: Vec<Uuid> = input
+            .indicated_obligation
+            .map(|ob| {
+                open.iter()
+                    .filter(|i| i.obligation_id == ob)
+                    .map(|i| i.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        // What the payer chose, else the obligation it named (if anything of it is still
+        // open), else the kind its account stands for.
         let indication = if !input.installment_ids.is_empty() {
             Indication::Installments(input.installment_ids.clone())
+        } else if !named.is_empty() {
+            Indication::Installments(named)
         } else if let Some(kind) = &input.indicated_kind {
             Indication::Kind(kind.clone())
         } else {

@@ -1,13 +1,14 @@
 //! Importing assessments from the municipality's tax system: one CSV row per assessment.
 //!
 //! ```text
-//! party_number;kind;year;title;amount;due_dates;installment_amounts
-//! 17;property_tax_person;2025;Decyzja 1/2025;1234,50;;
-//! 18;lease;2025;Umowa 5/2024;600,00;2025-03-31|2025-09-30;300,00|300,00
+//! party_number;kind;year;title;amount;due_dates;installment_amounts;reference
+//! 17;property_tax_person;2025;Decyzja 1/2025;1234,50;;;FN.3120.1.2025
+//! 18;lease;2025;Umowa 5/2024;600,00;2025-03-31|2025-09-30;300,00|300,00;GKM/5/2024
 //! ```
 //!
 //! - UTF-8 (a byte-order mark is ignored), `;`-separated, a header row naming the columns
-//!   (any order; `due_dates` and `installment_amounts` may be left out). Fields may be quoted
+//!   (any order; `due_dates`, `installment_amounts` and `reference` — the decision's or
+//!   agreement's number, which payers quote in transfer titles — may be left out). Fields may be quoted
 //!   with `"` (a quote inside is doubled), so a title may hold a `;` or a line break.
 //! - Amounts take a decimal comma or dot and spaces between thousands (`1 234,50`).
 //! - `due_dates` and `installment_amounts` (`|`-separated, dates `YYYY-MM-DD` or
@@ -29,6 +30,7 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+use wspolnota_core::value::DocumentNumber;
 use wspolnota_core::{AppResult, ClerkScope, Ctx, ErrorCode, Money, TenantDb, audit};
 
 use super::assess::{self, NewAssessment};
@@ -59,7 +61,7 @@ pub struct ImportOutcome {
 }
 
 const REQUIRED: [&str; 5] = ["party_number", "kind", "year", "title", "amount"];
-const OPTIONAL: [&str; 2] = ["due_dates", "installment_amounts"];
+const OPTIONAL: [&str; 3] = ["due_dates", "installment_amounts", "reference"];
 /// `IN (…)` lists are sent in chunks of this size.
 const CHUNK: usize = 500;
 
@@ -148,6 +150,7 @@ struct Row {
     kind: String,
     year: i32,
     title: String,
+    reference: Option<DocumentNumber>,
     amount: Money,
     installments: Option<Vec<(NaiveDate, Money)>>,
 }
@@ -191,6 +194,12 @@ fn parse_row(line: usize, get: &dyn Fn(&str) -> String, errors: &mut Vec<RowErro
     } else if title.chars().count() > 255 {
         errors.push(err(line, "title", "must be at most 255 characters"));
     }
+    let reference = match get("reference") {
+        raw if raw.is_empty() => None,
+        raw => DocumentNumber::parse(&raw)
+            .map_err(|e| errors.push(err(line, "reference", e.to_string())))
+            .ok(),
+    };
     let amount = match Money::parse(&get("amount")) {
         Ok(a) if a.is_positive() => a,
         Ok(_) => {
@@ -271,6 +280,7 @@ fn parse_row(line: usize, get: &dyn Fn(&str) -> String, errors: &mut Vec<RowErro
         kind,
         year,
         title,
+        reference,
         amount,
         installments,
     })
@@ -532,6 +542,7 @@ pub async fn import_assessments(fin: &Finance, ctx: &Ctx, csv: &str) -> AppResul
                 kind: row.kind.clone(),
                 year: row.year,
                 title: row.title.clone(),
+                reference: row.reference.clone(),
                 amount: row.amount,
                 installments: row.installments.clone(),
                 key: Some(key),

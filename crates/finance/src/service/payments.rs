@@ -61,6 +61,9 @@ pub struct NewPayment {
     pub installment_ids: Vec<Uuid>,
     /// Paid into the virtual account dedicated to this kind: that is the indication.
     pub indicated_kind: Option<String>,
+    /// The obligation the payer named (its decision's number in the transfer title): its
+    /// open installments are paid first, as if chosen.
+    pub indicated_obligation: Option<Uuid>,
     pub channel: Channel,
     /// Same key, same payment: retries never post twice.
     pub idempotency_key: String,
@@ -182,6 +185,7 @@ pub async fn offset_overpayment<C: ConnectionTrait>(
             title: "Zaliczenie nadpłaty".into(),
             installment_ids: Vec::new(),
             indicated_kind: None,
+            indicated_obligation: None,
             channel: Channel::Offset,
             idempotency_key: format!("offset:{party_id}:{seq}"),
         },

@@ -240,6 +240,7 @@ pub fn new_assessment(
         kind: kind.into(),
         year,
         title: format!("{kind} {year}"),
+        reference: None,
         amount: m(amount),
         installments: installments.map(|v| v.iter().map(|(d, a)| (date(d), m(a))).collect()),
         key: None,
@@ -274,6 +275,7 @@ pub fn payment(party: Uuid, amount: &str, on: &str, key: &str) -> NewPayment {
         title: "wpłata".into(),
         installment_ids: vec![],
         indicated_kind: None,
+        indicated_obligation: None,
         channel: Channel::Cash,
         idempotency_key: key.into(),
     }

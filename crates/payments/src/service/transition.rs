@@ -158,6 +158,7 @@ async fn settle<C: ConnectionTrait>(
             title: p.description.clone(),
             installment_ids: still_open,
             indicated_kind: None,
+            indicated_obligation: None,
             channel: Channel::Gateway,
             idempotency_key: format!("online:{}", p.id),
         },

@@ -171,6 +171,7 @@ impl Fixture {
                 kind: "property_tax_person".into(),
                 year: 2026,
                 title: "Podatek od nieruchomości 2026".into(),
+                reference: None,
                 amount: m("4000"),
                 installments: None,
                 key: None,

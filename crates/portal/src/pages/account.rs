@@ -56,6 +56,8 @@ pub fn saldo_view(page: &Page, data: &AccountData, today: NaiveDate) -> AppResul
 pub struct Row {
     pub id: String,
     pub obligation: String,
+    /// The decision's number, to quote in a transfer's title.
+    pub reference: Option<String>,
     pub number: i32,
     pub due_date: String,
     pub outstanding: String,
@@ -125,12 +127,14 @@ pub async fn render_obligations(page: &Page, error: Option<String>) -> AppResult
                 .into_iter()
                 .flat_map(|o| {
                     let name = o.title.clone();
+                    let reference = o.reference.clone();
                     o.installments
                         .into_iter()
                         .filter(|i| i.outstanding.is_positive())
                         .map(move |i| Row {
                             id: i.id.to_string(),
                             obligation: name.clone(),
+                            reference: reference.clone(),
                             number: i.number,
                             due_date: format::date(i.due_date),
                             outstanding: format::pln(i.outstanding),
@@ -335,7 +339,17 @@ pub async fn transfer(page: Page) -> Response {
                     .first()
                     .map_or_else(|| va.kind_code.clone(), |o| o.kind_name.clone());
                 let nrb = Nrb::parse(&va.nrb).map_err(|e| AppError::invalid("nrb", e))?;
-                let title = format!("Należność {} {}", data.party.number, kind_name);
+                // One obligation of the kind open: its decision's number says what is paid
+                // (before the kind's name, which the transfer code's 32 characters may cut).
+                let decision = match mine.as_slice() {
+                    [one] => one.reference.as_deref().map(|r| format!("{r} ")),
+                    _ => None,
+                };
+                let title = format!(
+                    "Należność {} {}{kind_name}",
+                    data.party.number,
+                    decision.unwrap_or_default()
+                );
                 let next = transfer_details(&nrb, amount, &title, &cfg);
                 items.extend(TransferItem::from_action(
                     kind_name,

@@ -442,7 +442,12 @@ impl Run<'_> {
             };
             let row = rows.get_mut(*at).ok_or_else(lost)?;
             match lookups.match_credit(self.settlement_number.as_deref(), credit, &self.payouts) {
-                Match::Party { party_id, kind, by } => {
+                Match::Party {
+                    party_id,
+                    kind,
+                    obligation,
+                    by,
+                } => {
                     row.status = Set("posted".to_owned());
                     row.matched_by = Set(Some(by.to_owned()));
                     row.party_id = Set(Some(party_id));
@@ -453,6 +458,7 @@ impl Run<'_> {
                         title: l.title.chars().take(200).collect(),
                         installment_ids: Vec::new(),
                         indicated_kind: kind,
+                        indicated_obligation: obligation,
                         channel: Channel::Bank,
                         idempotency_key: payment_key(*id),
                     });

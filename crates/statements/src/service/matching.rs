@@ -5,8 +5,14 @@
 //!    account dedicated to one obligation kind, that kind as the payer's indication;
 //! 2. a gateway payout reference in the title → the payout;
 //! 3. references in the title: the party number after a marker (`NALEŻNOŚĆ 123`, `NR 123`),
-//!    a valid NIP, a valid PESEL (compared by its keyed hash) → the party, if exactly one;
+//!    a decision's number (`FN.3120.1.15.2026`), a valid NIP, a valid PESEL (compared by its
+//!    keyed hash) → the party, if exactly one;
 //! 4. anything else → unmatched.
+//!
+//! A decision's number in the title also says what the payer pays (art. 62 § 2 OP): when it
+//! names an obligation of the party the credit was matched to (by account or by title), that
+//! obligation is the payment's indication — unless the credited account is dedicated to
+//! another kind, which then prevails.
 
 use std::collections::HashMap;
 
@@ -14,9 +20,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use uuid::Uuid;
 use wspolnota_core::AppResult;
 use wspolnota_core::bulk::is_in;
-use wspolnota_core::value::{Nip, Nrb, Pesel};
+use wspolnota_core::value::{DocumentNumber, Nip, Nrb, Pesel};
 use wspolnota_finance::Finance;
-use wspolnota_finance::entity::{party, virtual_account};
+use wspolnota_finance::entity::{obligation, party, virtual_account};
 use wspolnota_payments::entity::payout;
 
 use super::account_digits;
@@ -28,6 +34,8 @@ pub enum Match {
         party_id: Uuid,
         /// The kind a dedicated virtual account stands for.
         kind: Option<String>,
+        /// The obligation whose decision the title names.
+        obligation: Option<Uuid>,
         by: &'static str,
     },
     Payout(payout::Model),
@@ -70,9 +78,19 @@ pub struct Lookups {
     /// By the digits looked up (a full NRB, or a tail).
     accounts: HashMap<String, Vec<virtual_account::Model>>,
     numbers: HashMap<i64, Uuid>,
+    /// By the decision's number (upper-case).
+    documents: HashMap<String, Vec<Decision>>,
     nips: HashMap<String, Vec<Uuid>>,
     /// By the PESEL as written in the title.
     pesels: HashMap<String, Vec<Uuid>>,
+}
+
+/// An obligation a decision's number stands for.
+#[derive(Debug, Clone)]
+struct Decision {
+    obligation: Uuid,
+    party: Uuid,
+    kind: String,
 }
 
 impl Lookups {
@@ -85,6 +103,7 @@ impl Lookups {
         let mut out = Self::default();
         let mut full: Vec<String> = Vec::new();
         let mut numbers: Vec<i64> = Vec::new();
+        let mut documents: Vec<DocumentNumber> = Vec::new();
         let mut nips: Vec<String> = Vec::new();
         let mut pesels: Vec<(String, String)> = Vec::new();
         for credit in credits {
@@ -105,6 +124,7 @@ impl Lookups {
             for number in marked_numbers(&words) {
                 numbers.push(number);
             }
+            documents.extend(DocumentNumber::all_in(credit.title));
             for word in digit_words(&words) {
                 if word.len() == 10 && Nip::parse(word).is_ok() {
                     nips.push(word.to_owned());
@@ -144,6 +164,34 @@ impl Lookups {
                 .await?;
             for (id, number) in found {
                 out.numbers.entry(number).or_insert(id);
+            }
+        }
+        documents.sort();
+        documents.dedup();
+        for part in documents.chunks(IN_LIST) {
+            let found: Vec<(Uuid, Uuid, String, Option<String>)> = obligation::Entity::find()
+                .select_only()
+                .column(obligation::Column::Id)
+                .column(obligation::Column::PartyId)
+                .column(obligation::Column::KindCode)
+                .column(obligation::Column::Reference)
+                .filter(is_in(
+                    db,
+                    obligation::Column::Reference,
+                    part.iter().map(DocumentNumber::as_str),
+                )?)
+                .filter(obligation::Column::Status.ne("cancelled"))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (id, party, kind, reference) in found {
+                if let Some(reference) = reference {
+                    out.documents.entry(reference).or_default().push(Decision {
+                        obligation: id,
+                        party,
+                        kind,
+                    });
+                }
             }
         }
         nips.sort();
@@ -198,8 +246,9 @@ impl Lookups {
         credit: Credit<'_>,
         payouts: &[payout::Model],
     ) -> Match {
+        let decisions = self.decisions_in(credit.title);
         if let Some(found) = self.by_virtual_account(settlement_number, credit.credited) {
-            return found;
+            return found.naming(&decisions);
         }
         if let Some(p) = payouts
             .iter()
@@ -207,7 +256,23 @@ impl Lookups {
         {
             return Match::Payout(p.clone());
         }
-        self.by_title(credit.title).unwrap_or(Match::Unmatched)
+        self.by_title(credit.title, &decisions)
+            .map(|found| found.naming(&decisions))
+            .unwrap_or(Match::Unmatched)
+    }
+
+    /// The obligations the title's decision numbers stand for, in title order; a number
+    /// shared by two obligations names neither.
+    fn decisions_in(&self, title: &str) -> Vec<&Decision> {
+        DocumentNumber::all_in(title)
+            .iter()
+            .filter_map(
+                |number| match self.documents.get(number.as_str()).map(Vec::as_slice) {
+                    Some([one]) => Some(one),
+                    _ => None,
+                },
+            )
+            .collect()
     }
 
     fn by_virtual_account(
@@ -220,19 +285,23 @@ impl Lookups {
             Some([one]) => Some(Match::Party {
                 party_id: one.party_id,
                 kind: Some(one.kind_code.clone()).filter(|k| !k.is_empty() && k != "*"),
+                obligation: None,
                 by: "virtual_account",
             }),
             _ => None,
         }
     }
 
-    fn by_title(&self, title: &str) -> Option<Match> {
+    fn by_title(&self, title: &str, decisions: &[&Decision]) -> Option<Match> {
         let words = title_words(title);
         let mut candidates: Vec<(Uuid, &'static str)> = Vec::new();
         for number in marked_numbers(&words) {
             if let Some(id) = self.numbers.get(&number) {
                 candidates.push((*id, "party_number"));
             }
+        }
+        for decision in decisions {
+            candidates.push((decision.party, "decision_number"));
         }
         for word in digit_words(&words) {
             if word.len() == 10 && Nip::parse(word).is_ok() {
@@ -253,8 +322,33 @@ impl Lookups {
             .then_some(Match::Party {
                 party_id: id,
                 kind: None,
+                obligation: None,
                 by,
             })
+    }
+}
+
+impl Match {
+    /// The party's match with the first of `decisions` that is the party's and of the kind
+    /// its account stands for (if any) as the obligation paid.
+    fn naming(self, decisions: &[&Decision]) -> Self {
+        match self {
+            Match::Party {
+                party_id, kind, by, ..
+            } => {
+                let obligation = decisions
+                    .iter()
+                    .find(|d| d.party == party_id && kind.as_ref().is_none_or(|k| *k == d.kind))
+                    .map(|d| d.obligation);
+                Match::Party {
+                    party_id,
+                    kind,
+                    obligation,
+                    by,
+                }
+            }
+            other => other,
+        }
     }
 }
 
@@ -330,6 +424,83 @@ fn digit_words(words: &[String]) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lookups holding one general and one dedicated virtual account of `party`, and three
+    /// decisions: a lease and a waste-fee decision of `party`, a lease of `other`.
+    fn lookups(party: Uuid, other: Uuid) -> (Lookups, [Uuid; 3]) {
+        let ids = [Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4()];
+        let mut out = Lookups::default();
+        for (digits, kind) in [("11112222", "*"), ("33334444", "waste_fee")] {
+            out.accounts.insert(
+                digits.to_owned(),
+                vec![virtual_account::Model {
+                    nrb: format!("000000000000000000{digits}"),
+                    party_id: party,
+                    kind_code: kind.to_owned(),
+                }],
+            );
+        }
+        for (number, id, owner, kind) in [
+            ("GKM.1.2026", ids[0], party, "lease"),
+            ("GO.2.2026", ids[1], party, "waste_fee"),
+            ("GKM.3.2026", ids[2], other, "lease"),
+        ] {
+            out.documents.insert(
+                number.to_owned(),
+                vec![Decision {
+                    obligation: id,
+                    party: owner,
+                    kind: kind.to_owned(),
+                }],
+            );
+        }
+        (out, ids)
+    }
+
+    #[test]
+    fn a_decision_named_in_the_title_is_paid_if_it_is_the_partys_and_of_the_accounts_kind() {
+        let (party, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let (lookups, [lease, waste, _]) = lookups(party, other);
+        let matched = |credited: &str, title: &str| match lookups.match_credit(
+            None,
+            Credit {
+                credited: Some(credited),
+                title,
+            },
+            &[],
+        ) {
+            Match::Party {
+                party_id,
+                obligation,
+                by,
+                ..
+            } => (party_id, obligation, by),
+            other => panic!("{title}: {other:?}"),
+        };
+        // A general account: the party's decision named first is paid.
+        assert_eq!(
+            matched("11112222", "GKM.3.2026 GO.2.2026 gkm.1.2026"),
+            (party, Some(waste), "virtual_account")
+        );
+        // The account dedicated to waste fees: the lease's number does not override it.
+        assert_eq!(
+            matched("33334444", "GKM.1.2026"),
+            (party, None, "virtual_account")
+        );
+        assert_eq!(
+            matched("33334444", "GKM.1.2026, GO.2.2026"),
+            (party, Some(waste), "virtual_account")
+        );
+        // Another party's decision on this party's account names nothing.
+        assert_eq!(
+            matched("11112222", "GKM.3.2026"),
+            (party, None, "virtual_account")
+        );
+        assert_eq!(
+            matched("11112222", "umowa dzierżawy GKM.1.2026"),
+            (party, Some(lease), "virtual_account")
+        );
+    }
 
     #[test]
     fn tokens_match_whole_words_only() {

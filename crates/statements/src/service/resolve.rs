@@ -96,6 +96,7 @@ pub async fn resolve(
                     title: found.title.chars().take(200).collect(),
                     installment_ids,
                     indicated_kind: None,
+                    indicated_obligation: None,
                     channel: Channel::Suspense,
                     idempotency_key: resolution_key(line_id),
                 },

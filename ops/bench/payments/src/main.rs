@@ -461,6 +461,7 @@ async fn setup(args: &Args, store: Arc<Store>, toml_text: &str) -> Result<(Arc<E
                         kind: FEE_KIND.into(),
                         year,
                         title: format!("Podatek od nieruchomości {year}"),
+                        reference: None,
                         amount: wspolnota_core::Money::parse(ASSESSED)
                             .map_err(|e| app(e, "payments"))?,
                         installments: None,
