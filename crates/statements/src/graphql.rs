@@ -100,6 +100,7 @@ pub struct StatementLine {
     pub credited_account: Option<String>,
     /// posted | payout | unmatched | resolved | refunded | debit | reversed
     pub status: String,
+    /// virtual_account | payout | party_number | decision_number | nip | pesel | clerk
     pub matched_by: Option<String>,
     pub party_id: Option<ID>,
     pub payment_id: Option<ID>,
