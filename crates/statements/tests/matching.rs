@@ -64,6 +64,19 @@ async fn outbox_count(f: &Fixture) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
+async fn lines_in_order(f: &Fixture) -> Vec<line::Model> {
+    f.all(line::Entity::find().order_by_asc(line::Column::Position))
+        .await
+}
+
+/// How each line was matched, to whom, and its status.
+fn matches(lines: &[line::Model]) -> Vec<(Option<&str>, Option<uuid::Uuid>, &str)> {
+    lines
+        .iter()
+        .map(|l| (l.matched_by.as_deref(), l.party_id, l.status.as_str()))
+        .collect()
+}
+
 #[tokio::test]
 async fn credits_are_found_by_party_number_pesel_and_nip_or_left_to_a_clerk() {
     let f = Fixture::new("2026-06-10").await;
@@ -106,16 +119,9 @@ async fn credits_are_found_by_party_number_pesel_and_nip_or_left_to_a_clerk() {
         (summary.lines, summary.matched, summary.unmatched),
         (5, 3, 2)
     );
-
-    let lines = f
-        .all(line::Entity::find().order_by_asc(line::Column::Position))
-        .await;
-    let got: Vec<(Option<&str>, Option<uuid::Uuid>, &str)> = lines
-        .iter()
-        .map(|l| (l.matched_by.as_deref(), l.party_id, l.status.as_str()))
-        .collect();
+    let lines = lines_in_order(&f).await;
     assert_eq!(
-        got,
+        matches(&lines),
         vec![
             (Some("party_number"), Some(person.id), "posted"),
             (Some("pesel"), Some(person.id), "posted"),
@@ -224,15 +230,9 @@ async fn a_decision_number_in_the_title_finds_the_party_and_pays_that_obligation
         (summary.lines, summary.matched, summary.unmatched),
         (5, 3, 2)
     );
-    let lines = f
-        .all(line::Entity::find().order_by_asc(line::Column::Position))
-        .await;
-    let got: Vec<(Option<&str>, Option<uuid::Uuid>, &str)> = lines
-        .iter()
-        .map(|l| (l.matched_by.as_deref(), l.party_id, l.status.as_str()))
-        .collect();
+    let lines = lines_in_order(&f).await;
     assert_eq!(
-        got,
+        matches(&lines),
         vec![
             (Some("decision_number"), Some(person.id), "posted"),
             (Some("party_number"), Some(person.id), "posted"),
