@@ -2,8 +2,9 @@
 //! over real HTTP) that pays a demo installment through the resident's virtual account,
 //! carries the sandbox gateway's payout and one credit nobody can be found for; balances,
 //! postings and the unmatched queue come out exactly; a repeated import posts nothing; the
-//! clerk resolves the unknown credit and undoes the import. And a CLI import killed halfway
-//! leaves nothing, so importing again loses and doubles nothing.
+//! clerk resolves the unknown credit and undoes the import. A title quoting a decision's number
+//! pays that obligation first. And a CLI import killed halfway leaves nothing, so importing
+//! again loses and doubles nothing.
 
 use std::time::{Duration, Instant};
 
@@ -118,7 +119,7 @@ pub(crate) async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8])
 pub(crate) const ACCOUNT: &str = "query { finance { account { party { id }
     virtualAccounts { kind nrb }
     balance { outstanding interest costs overpayment }
-    obligations(status: ALL) { kind installments { id status outstanding interest dueDate } } } } }";
+    obligations(status: ALL) { kind reference installments { id status outstanding interest dueDate } } } } }";
 
 pub(crate) fn owed(account: &Value) -> i64 {
     let b = &account["finance"]["account"]["balance"];
@@ -464,6 +465,104 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
         grosze(&recon["ledgerBank"]) - bank_before,
         paid + grosze(&payout["amount"]) + unknown,
         "{recon}"
+    );
+}
+
+#[tokio::test]
+async fn a_title_quoting_a_decisions_number_pays_that_obligation_before_older_arrears() {
+    let app = TestApp::spawn().await;
+    let h = host(SLUG);
+    let resident_token = app.login(&h, &resident(SLUG), PASSWORD).await.access;
+    let clerk_token = app.login(&h, &clerk(), PASSWORD).await.access;
+    let before = app
+        .gql_ok(&h, ACCOUNT, json!({}), Some(&resident_token))
+        .await;
+    let obligations = before["finance"]["account"]["obligations"]
+        .as_array()
+        .unwrap();
+    let status_of = |o: &Value, status: &str| {
+        o["installments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["status"] == status)
+    };
+    // The demo resident has arrears on one obligation; the title names another, not yet due.
+    let overdue = obligations
+        .iter()
+        .flat_map(|o| o["installments"].as_array().unwrap().clone())
+        .find(|i| i["status"] == "OVERDUE")
+        .unwrap_or_else(|| panic!("arrears: {before}"));
+    let named = obligations
+        .iter()
+        .find(|o| status_of(o, "DUE") && !status_of(o, "OVERDUE"))
+        .unwrap_or_else(|| panic!("an obligation with nothing overdue: {before}"));
+    let reference = named["reference"].as_str().unwrap();
+    let inst = named["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "DUE")
+        .min_by_key(|i| i["dueDate"].as_str().unwrap().to_owned())
+        .unwrap()
+        .clone();
+    let paid = grosze(&inst["outstanding"]);
+
+    let file = mt940(
+        1,
+        &today_yymmdd(),
+        &[Tx {
+            credit: true,
+            grosze: paid,
+            iph: None,
+            title: format!("Wpłata wg decyzji nr {}.", reference.to_lowercase()),
+            tnr: "200000000000001.000001".into(),
+        }],
+    );
+    let body = upload(&app, &clerk_token, "wyciag-decyzja.sta", &file).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let summary = &body["data"]["statements"]["import"];
+    assert_eq!(
+        (summary["matched"].clone(), summary["unmatched"].clone()),
+        (json!(1), json!(0)),
+        "{summary}"
+    );
+    let entries = app
+        .gql_ok(
+            &h,
+            "query($id: ID!) { statements { import(id: $id) { entries { matchedBy partyId } } } }",
+            json!({ "id": summary["id"] }),
+            Some(&clerk_token),
+        )
+        .await["statements"]["import"]["entries"]
+        .clone();
+    assert_eq!(entries[0]["matchedBy"], "decision_number", "{entries}");
+    assert_eq!(
+        entries[0]["partyId"],
+        before["finance"]["account"]["party"]["id"]
+    );
+
+    // The named installment is paid; the older arrears are as they were.
+    let after = app
+        .gql_ok(&h, ACCOUNT, json!({}), Some(&resident_token))
+        .await;
+    let find = |id: &Value| {
+        after["finance"]["account"]["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|o| o["installments"].as_array().unwrap().clone())
+            .find(|i| i["id"] == *id)
+            .unwrap()
+    };
+    assert_eq!(find(&inst["id"])["status"], "PAID", "{after}");
+    let still = find(&overdue["id"]);
+    assert_eq!(still["status"], "OVERDUE");
+    assert_eq!(still["outstanding"], overdue["outstanding"]);
+    assert_eq!(
+        owed(&before) - owed(&after),
+        paid,
+        "before {before}\nafter {after}"
     );
 }
 
