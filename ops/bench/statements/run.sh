@@ -5,7 +5,8 @@
 # SQLite and PostgreSQL, next to PostgreSQL's COPY (SQLite: a prepared multi-row INSERT in one
 # transaction) of the same rows into a plain table in the same run; "post" = import − match
 # seconds. On PostgreSQL also the "floor": PostgreSQL itself INSERT … SELECTing the rows the
-# import's posting wrote into empty copies of their tables (same indexes), and post ÷ floor.
+# import's posting wrote into empty copies of their tables (same indexes), and post ÷ floor;
+# and "plain": the same rows into copies without indexes (the volume alone), and post ÷ plain.
 # With BENCH_ST_UNDO_MAX, "undo": the clerk's undo of an import (every posting reversed), timed.
 # Files are streamed (never read whole). Each phase runs in a process of its own, so its peak
 # RSS (VmHWM) is its own.

@@ -813,13 +813,23 @@ const FLOOR_TABLES: [(&str, &str); 7] = [
     ),
 ];
 
+/// What PostgreSQL itself spends writing the rows one import's posting wrote.
+struct Floor {
+    /// Into copies of their tables with the same indexes and constraints.
+    indexed_secs: f64,
+    /// Into plain copies: the columns only, no index, no key (the volume alone).
+    plain_secs: f64,
+    rows: u64,
+}
+
 /// PostgreSQL writing every row one import's posting wrote, itself: the rows are staged in
 /// temporary tables (not timed), then `INSERT … SELECT`ed, in one transaction, into empty
-/// copies of their tables with the same indexes and constraints (`LIKE … INCLUDING ALL`).
-/// No parsing, no network, no decisions: the least a database can spend on those writes.
-/// (Seconds, rows written.) The installments' updates are left out (their rows cannot be
-/// put back as they were), so the floor is lower than the real one.
-async fn floor(url: &str, import_id: &str) -> Result<(f64, u64)> {
+/// copies of their tables with the same indexes and constraints (`LIKE … INCLUDING ALL`),
+/// and again into plain copies (`LIKE …`: no indexes). No parsing, no network, no
+/// decisions: the least a database can spend on those writes, with and without the indexes.
+/// The installments' updates are left out (their rows cannot be put back as they were), so
+/// the floor is lower than the real one.
+async fn floor(url: &str, import_id: &str) -> Result<Floor> {
     Uuid::parse_str(import_id).context("the import's id")?;
     let schema = wspolnota_core::TenantSlug::parse(env::SLUG)
         .map_err(|e| anyhow!("{e}"))?
@@ -834,32 +844,47 @@ async fn floor(url: &str, import_id: &str) -> Result<(f64, u64)> {
             "DROP TABLE IF EXISTS floor_src_{table}; \
              CREATE TEMP TABLE floor_src_{table} AS {}; \
              DROP TABLE IF EXISTS floor_{table}; \
-             CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)",
+             CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL); \
+             DROP TABLE IF EXISTS floor_plain_{table}; \
+             CREATE TABLE floor_plain_{table} (LIKE {table})",
             select.replace("$IMPORT", import_id)
         ))
         .execute(&mut conn)
         .await?;
     }
-    let started = Instant::now();
+    let mut timed = Vec::with_capacity(2);
     let mut rows = 0;
-    let mut tx = conn.begin().await?;
-    for (table, _) in FLOOR_TABLES {
-        rows += run(format!(
-            "INSERT INTO floor_{table} SELECT * FROM floor_src_{table}"
-        ))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    for target in ["floor", "floor_plain"] {
+        let started = Instant::now();
+        rows = 0;
+        let mut tx = conn.begin().await?;
+        for (table, _) in FLOOR_TABLES {
+            rows += run(format!(
+                "INSERT INTO {target}_{table} SELECT * FROM floor_src_{table}"
+            ))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        timed.push(started.elapsed().as_secs_f64());
     }
-    tx.commit().await?;
-    let secs = started.elapsed().as_secs_f64();
     for (table, _) in FLOOR_TABLES {
-        run(format!("DROP TABLE floor_{table}"))
-            .execute(&mut conn)
-            .await?;
+        run(format!(
+            "DROP TABLE floor_{table}; DROP TABLE floor_plain_{table}"
+        ))
+        .execute(&mut conn)
+        .await?;
     }
     conn.close().await?;
-    Ok((secs, rows))
+    let [indexed_secs, plain_secs] = timed[..] else {
+        bail!("the floor was timed {} times", timed.len());
+    };
+    Ok(Floor {
+        indexed_secs,
+        plain_secs,
+        rows,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1249,10 +1274,14 @@ async fn bench_backend(
         rows.push(row);
         rows.push(post);
         if let (Location::Postgres(url), Some(id)) = (location, v_import_id.as_deref()) {
-            let (secs, written) = floor(url, id).await?;
+            let Floor {
+                indexed_secs: secs,
+                plain_secs,
+                rows: written,
+            } = floor(url, id).await?;
             log(format!(
                 "{backend} floor {n}: PostgreSQL wrote the {written} rows posting wrote in \
-                 {secs:.2} s; posting took {:.1}× that",
+                 {secs:.2} s ({plain_secs:.2} s without indexes); posting took {:.1}× that",
                 post_secs / secs.max(1e-9)
             ));
             rows.push(Row {
@@ -1275,6 +1304,27 @@ async fn bench_backend(
                 file_bytes: 0,
                 baseline: Some(("floor", *n as f64 / secs.max(1e-9))),
                 detail: json!({ "derived": "post seconds vs floor seconds" }),
+            });
+            rows.push(Row {
+                backend: backend.into(),
+                phase: "plain",
+                lines: *n,
+                secs: plain_secs,
+                rss_kib: 0,
+                file_bytes: 0,
+                baseline: None,
+                detail: json!({ "rows_written": written,
+                    "how": "the floor's rows INSERT … SELECTed into plain copies of their tables (LIKE: columns only, no indexes, no keys)" }),
+            });
+            rows.push(Row {
+                backend: backend.into(),
+                phase: "post÷plain",
+                lines: *n,
+                secs: post_secs,
+                rss_kib: 0,
+                file_bytes: 0,
+                baseline: Some(("plain", *n as f64 / plain_secs.max(1e-9))),
+                detail: json!({ "derived": "post seconds vs plain seconds" }),
             });
         }
         if let (Some(max), Some(id)) = (args.undo_max, v_import_id.as_deref())
