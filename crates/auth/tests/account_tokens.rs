@@ -495,10 +495,15 @@ async fn the_migration_reverts_and_applies_again() {
 
     let fx = Fx::new().await;
     let id = fx.resident().await;
+    // In one transaction, as `migrate_platform` runs them: on the SQLite pool, a DDL statement
+    // on a connection that has not read since another one changed the schema is checked
+    // against its stale copy ("duplicate column name" for a column just dropped).
+    let tx = fx.store.platform_begin().await.unwrap();
+    Migrator::down(&tx, Some(1)).await.unwrap();
+    tx.commit().await.unwrap();
     let conn = fx.store.platform_conn();
-    Migrator::down(conn, Some(1)).await.unwrap();
     assert!(account_token::Entity::find().count(conn).await.is_err());
-    Migrator::up(conn, None).await.unwrap();
+    fx.store.migrate_platform().await.unwrap();
     assert_eq!(fx.stored_tokens().await, 0);
     // The account survived, unverified, and the flows work again.
     assert!(!fx.auth.me(&fx.signed_in(id)).await.unwrap().email_verified);
