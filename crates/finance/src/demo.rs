@@ -789,6 +789,7 @@ impl Seeder<'_> {
                 installment_ids: items.iter().filter_map(|i| i.installment).collect(),
                 indicated_kind: None,
                 indicated_obligation: None,
+                named_installments: None,
                 channel,
                 idempotency_key: format!("demo:{}", self.seq),
             },

@@ -563,6 +563,7 @@ async fn run(ops: Vec<Op>) -> Result<(), String> {
                         installment_ids,
                         indicated_kind,
                         indicated_obligation: None,
+                        named_installments: None,
                         channel: if key.is_multiple_of(2) {
                             Channel::Bank
                         } else {

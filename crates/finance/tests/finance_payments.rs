@@ -13,7 +13,7 @@ use uuid::Uuid;
 use wspolnota_core::{AccountId, Ctx, ErrorCode, Money};
 use wspolnota_finance::entity::party;
 use wspolnota_finance::service::assess::Assessed;
-use wspolnota_finance::service::payments::{self, Recorded};
+use wspolnota_finance::service::payments::{self, NamedInstallments, Recorded};
 
 /// (installment, principal, interest) of each allocation, in allocation order.
 fn split(r: &Recorded) -> Vec<(Option<Uuid>, Money, Money)> {
@@ -125,6 +125,73 @@ async fn payment_into_a_kinds_account_goes_to_that_kind_first() {
     assert_eq!(
         split(&r),
         vec![(Some(property.installments[0].id), m("250"), Money::ZERO)]
+    );
+}
+
+#[tokio::test]
+async fn installments_named_by_number_come_first_within_the_kind_and_year_named() {
+    let (f, clerk, p, property, transport) = two_kinds().await;
+    let named =
+        |key: &str, amount: &str, numbers: &[i32], year: Option<i32>, kind: Option<&str>| {
+            let mut input = payment(p.id, amount, "2025-03-20", key);
+            input.named_installments = Some(NamedInstallments {
+                numbers: numbers.to_vec(),
+                year,
+            });
+            input.indicated_kind = kind.map(str::to_owned);
+            input
+        };
+    // "rata 2": both kinds' second installments (property 15.05, transport 15.09), by due
+    // date, before transport #1, an arrear since 17.02 that the general rule pays first.
+    let r = record(&f, &clerk, named("k1", "300", &[2], None, None)).await;
+    assert_eq!(
+        split(&r),
+        vec![
+            (Some(property.installments[1].id), m("250"), Money::ZERO),
+            (Some(transport.installments[1].id), m("50"), Money::ZERO),
+        ]
+    );
+    // Into the transport tax's account: that kind's second installment only.
+    let r = record(
+        &f,
+        &clerk,
+        named("k2", "100", &[2], Some(2025), Some("transport_tax")),
+    )
+    .await;
+    assert_eq!(
+        split(&r),
+        vec![(Some(transport.installments[1].id), m("100"), Money::ZERO)]
+    );
+    // A year with nothing open names nothing: the account's kind decides (property #1).
+    let r = record(
+        &f,
+        &clerk,
+        named("k3", "100", &[2], Some(2024), Some("property_tax_person")),
+    )
+    .await;
+    assert_eq!(
+        split(&r),
+        vec![(Some(property.installments[0].id), m("100"), Money::ZERO)]
+    );
+    // "III i IV rata": both, in due order; the rest would follow the general rule.
+    let r = record(
+        &f,
+        &clerk,
+        named(
+            "k4",
+            "300",
+            &[3, 4],
+            Some(2025),
+            Some("property_tax_person"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        split(&r),
+        vec![
+            (Some(property.installments[2].id), m("250"), Money::ZERO),
+            (Some(property.installments[3].id), m("50"), Money::ZERO),
+        ]
     );
 }
 

@@ -245,6 +245,7 @@ async fn hand_computed_notice_review_send_deliver_and_pay() {
             installment_ids: Vec::new(),
             indicated_kind: None,
             indicated_obligation: None,
+            named_installments: None,
             channel: Channel::Cash,
             idempotency_key: "dunning-test-payment".into(),
         },

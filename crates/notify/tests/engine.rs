@@ -171,6 +171,7 @@ impl Engine {
                 installment_ids: Vec::new(),
                 indicated_kind: None,
                 indicated_obligation: None,
+                named_installments: None,
                 channel: PayChannel::Cash,
                 idempotency_key: key.into(),
             },

@@ -412,6 +412,7 @@ async fn record_many_posts_what_record_in_posts_one_by_one() {
             installment_ids: Vec::new(),
             indicated_kind: None,
             indicated_obligation: None,
+            named_installments: None,
             channel: Channel::Cash,
             idempotency_key: key.into(),
         };
@@ -553,6 +554,7 @@ async fn a_claimed_batch_repeating_a_posted_key_is_refused() {
         installment_ids: Vec::new(),
         indicated_kind: None,
         indicated_obligation: None,
+        named_installments: None,
         channel: Channel::Bank,
         idempotency_key: "statement:posted-before".into(),
     };

@@ -1,5 +1,6 @@
 //! Matching and posting at the service level: credits found by the party number, a decision's
-//! number (which also says what is paid), PESEL or NIP in their title, ambiguity left to a
+//! number (which also says what is paid), PESEL or NIP in their title, installments named by
+//! number ("II rata 2026") paid before older arrears, ambiguity left to a
 //! clerk, a "payment posted" message for each posting, and a file with one bad line or a
 //! foreign account importing nothing at all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -262,5 +263,92 @@ async fn a_decision_number_in_the_title_finds_the_party_and_pays_that_obligation
         .one(installment::Entity::find_by_id(lease.installments[0].id))
         .await;
     assert_eq!(paid.outstanding, 60_000 - 10_000 - 20_000);
+    f.assert_balanced().await;
+}
+
+#[tokio::test]
+async fn installments_named_in_the_title_are_paid_before_older_arrears() {
+    let f = Fixture::new("2026-06-10").await;
+    let svc = Statements::new(f.finance.clone());
+    let person = &f.party;
+    // Parties 2 and 3 exist, so that "rata nr 3" read as a party number would make the title
+    // name two parties.
+    for (name, serial) in [("Osoba 2", 2), ("Osoba 3", 3)] {
+        parties::create_party(&f.finance, &f.clerk, person_input(name, serial))
+            .await
+            .unwrap();
+    }
+    // Arrears from 2025 (installments 1 and 2), older than every installment of 2026.
+    let arrears = assess::assess(
+        &f.finance,
+        &f.clerk,
+        NewAssessment {
+            party_id: person.id,
+            kind: "property_tax_person".into(),
+            year: 2025,
+            title: "Podatek od nieruchomości 2025".into(),
+            reference: None,
+            amount: m("600"),
+            installments: Some(vec![
+                (date("2025-09-15"), m("300")),
+                (date("2025-11-17"), m("300")),
+            ]),
+            key: None,
+        },
+    )
+    .await
+    .unwrap();
+    let n = person.number;
+    let titles = [
+        format!("NALEŻNOŚĆ {n} II rata 2026"),
+        format!("NALEŻNOŚĆ {n} podatek rata nr 3"),
+        format!("NALEŻNOŚĆ {n} rata 2"),
+        format!("NALEŻNOŚĆ {n} wpłata"),
+    ];
+    let file = mt940(
+        &titles
+            .iter()
+            .map(|t| (t.as_str(), 10_000))
+            .collect::<Vec<_>>(),
+        None,
+    );
+    let summary = import(&svc, &f.clerk, input(file)).await.unwrap();
+    assert_eq!((summary.matched, summary.unmatched), (4, 0));
+    let lines = lines_in_order(&f).await;
+    assert!(
+        matches(&lines)
+            .iter()
+            .all(|m| *m == (Some("party_number"), Some(person.id), "posted")),
+        "{:?}",
+        matches(&lines)
+    );
+    let this_year = f.installments().await;
+    let expected = [
+        // The second installment of the year named.
+        this_year[1].id,
+        // The third, not yet due, before every arrear.
+        this_year[2].id,
+        // "rata 2" without a year: the older of the two second installments.
+        arrears.installments[1].id,
+        // Nothing named: the oldest arrear (art. 62 § 1).
+        arrears.installments[0].id,
+    ];
+    for (line, installment) in lines.iter().zip(expected) {
+        let allocations = f
+            .all(
+                allocation::Entity::find()
+                    .filter(allocation::Column::PaymentId.eq(line.payment_id.unwrap())),
+            )
+            .await;
+        assert_eq!(
+            allocations
+                .iter()
+                .map(|a| (a.installment_id, a.principal + a.interest))
+                .collect::<Vec<_>>(),
+            vec![(Some(installment), line.amount)],
+            "{}",
+            line.title
+        );
+    }
     f.assert_balanced().await;
 }

@@ -611,6 +611,7 @@ impl DeskMutation {
                 installment_ids,
                 indicated_kind: None,
                 indicated_obligation: None,
+                named_installments: None,
                 channel: Channel::Cash,
                 idempotency_key: input
                     .idempotency_key

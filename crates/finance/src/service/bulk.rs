@@ -22,7 +22,7 @@ use uuid::Uuid;
 use wspolnota_core::bulk::{Batch, is_in};
 use wspolnota_core::{AppError, AppResult, Ctx, Money, outbox};
 
-use super::payments::{NewPayment, Recorded};
+use super::payments::{NamedInstallments, NewPayment, Recorded};
 use super::{Finance, catalogue, money_col};
 use crate::config::{FeesConfig, KindConfig};
 use crate::domain::{Indication, OpenCost, OpenInstallment, allocate};
@@ -427,6 +427,35 @@ impl Book {
         })
     }
 
+    /// The open installments a payer named by number: of the obligation it named when
+    /// anything of that is open, else of the kind its account stands for, else of any
+    /// obligation; of the year it gave, if it gave one. None found (a number or year nothing
+    /// open has) and the rest of the indication applies.
+    fn numbered(
+        &self,
+        open: &[&installment::Model],
+        named: &[&installment::Model],
+        kind: Option<&str>,
+        numbers: &NamedInstallments,
+    ) -> AppResult<Vec<Uuid>> {
+        let pool: &[&installment::Model] = if named.is_empty() { open } else { named };
+        let mut found = Vec::new();
+        for inst in pool {
+            if !numbers.numbers.contains(&inst.number) {
+                continue;
+            }
+            let ob = self.obligation(inst)?;
+            if named.is_empty() && kind.is_some_and(|k| k != ob.kind_code) {
+                continue;
+            }
+            if numbers.year.is_some_and(|y| y != ob.year) {
+                continue;
+            }
+            found.push(inst.id);
+        }
+        Ok(found)
+    }
+
     /// Allocates and books one payment against the book, as `record_in` always has.
     #[allow(clippy::too_many_arguments)]
     fn post(
@@ -478,21 +507,30 @@ impl Book {
                     .collect()
             })
             .unwrap_or_default();
-        let named: Vec<Uuid> = input
+        let named: Vec<&installment::Model> = input
             .indicated_obligation
             .map(|ob| {
                 open.iter()
+                    .copied()
                     .filter(|i| i.obligation_id == ob)
-                    .map(|i| i.id)
                     .collect()
             })
             .unwrap_or_default();
-        // What the payer chose, else the obligation it named (if anything of it is still
-        // open), else the kind its account stands for.
+        let numbered = match &input.named_installments {
+            Some(numbers) => {
+                self.numbered(&open, &named, input.indicated_kind.as_deref(), numbers)?
+            }
+            None => Vec::new(),
+        };
+        // What the payer chose, else the installments it named by number among those the
+        // rest of its indication leaves, else the obligation it named (if anything of it is
+        // still open), else the kind its account stands for.
         let indication = if !input.installment_ids.is_empty() {
             Indication::Installments(input.installment_ids.clone())
+        } else if !numbered.is_empty() {
+            Indication::Installments(numbered)
         } else if !named.is_empty() {
-            Indication::Installments(named)
+            Indication::Installments(named.iter().map(|i| i.id).collect())
         } else if let Some(kind) = &input.indicated_kind {
             Indication::Kind(kind.clone())
         } else {

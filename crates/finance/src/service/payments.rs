@@ -64,9 +64,20 @@ pub struct NewPayment {
     /// The obligation the payer named (its decision's number in the transfer title): its
     /// open installments are paid first, as if chosen.
     pub indicated_obligation: Option<Uuid>,
+    /// The installments the payer named by number in the transfer title ("II rata 2026"):
+    /// among those the other indications leave, they are paid first (art. 62 § 3 OP).
+    pub named_installments: Option<NamedInstallments>,
     pub channel: Channel,
     /// Same key, same payment: retries never post twice.
     pub idempotency_key: String,
+}
+
+/// Installments named by their number within an obligation ("I i II rata"), and the tax year
+/// when the title gives one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedInstallments {
+    pub numbers: Vec<i32>,
+    pub year: Option<i32>,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +197,7 @@ pub async fn offset_overpayment<C: ConnectionTrait>(
             installment_ids: Vec::new(),
             indicated_kind: None,
             indicated_obligation: None,
+            named_installments: None,
             channel: Channel::Offset,
             idempotency_key: format!("offset:{party_id}:{seq}"),
         },

@@ -276,6 +276,7 @@ pub fn payment(party: Uuid, amount: &str, on: &str, key: &str) -> NewPayment {
         installment_ids: vec![],
         indicated_kind: None,
         indicated_obligation: None,
+        named_installments: None,
         channel: Channel::Cash,
         idempotency_key: key.into(),
     }

@@ -159,6 +159,7 @@ async fn settle<C: ConnectionTrait>(
             installment_ids: still_open,
             indicated_kind: None,
             indicated_obligation: None,
+            named_installments: None,
             channel: Channel::Gateway,
             idempotency_key: format!("online:{}", p.id),
         },

@@ -446,6 +446,7 @@ impl Run<'_> {
                     party_id,
                     kind,
                     obligation,
+                    installments,
                     by,
                 } => {
                     row.status = Set("posted".to_owned());
@@ -459,6 +460,7 @@ impl Run<'_> {
                         installment_ids: Vec::new(),
                         indicated_kind: kind,
                         indicated_obligation: obligation,
+                        named_installments: installments,
                         channel: Channel::Bank,
                         idempotency_key: payment_key(*id),
                     });

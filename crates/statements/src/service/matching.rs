@@ -12,7 +12,9 @@
 //! A decision's number in the title also says what the payer pays (art. 62 § 2 OP): when it
 //! names an obligation of the party the credit was matched to (by account or by title), that
 //! obligation is the payment's indication — unless the credited account is dedicated to
-//! another kind, which then prevails.
+//! another kind, which then prevails. So do installments named by number (`II rata 2026`,
+//! art. 62 § 3): of that obligation, else of the account's kind, else of any (finance's
+//! `NamedInstallments`).
 
 use std::collections::HashMap;
 
@@ -23,9 +25,10 @@ use wspolnota_core::bulk::is_in;
 use wspolnota_core::value::{DocumentNumber, Nip, Nrb, Pesel};
 use wspolnota_finance::Finance;
 use wspolnota_finance::entity::{obligation, party, virtual_account};
+use wspolnota_finance::service::payments::NamedInstallments;
 use wspolnota_payments::entity::payout;
 
-use super::account_digits;
+use super::{account_digits, title};
 
 /// What a credit was matched to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +39,8 @@ pub enum Match {
         kind: Option<String>,
         /// The obligation whose decision the title names.
         obligation: Option<Uuid>,
+        /// The installments the title names by number (`II rata 2026`).
+        installments: Option<NamedInstallments>,
         by: &'static str,
     },
     Payout(payout::Model),
@@ -120,12 +125,12 @@ impl Lookups {
                     slot.insert(found);
                 }
             }
-            let words = title_words(credit.title);
-            for number in marked_numbers(&words) {
+            let words = title::words(credit.title);
+            for number in title::marked_numbers(&words) {
                 numbers.push(number);
             }
             documents.extend(DocumentNumber::all_in(credit.title));
-            for word in digit_words(&words) {
+            for word in title::digit_words(&words) {
                 if word.len() == 10 && Nip::parse(word).is_ok() {
                     nips.push(word.to_owned());
                 }
@@ -248,16 +253,16 @@ impl Lookups {
     ) -> Match {
         let decisions = self.decisions_in(credit.title);
         if let Some(found) = self.by_virtual_account(settlement_number, credit.credited) {
-            return found.naming(&decisions);
+            return found.naming(&decisions, credit.title);
         }
         if let Some(p) = payouts
             .iter()
-            .find(|p| contains_token(credit.title, &p.reference))
+            .find(|p| title::contains_token(credit.title, &p.reference))
         {
             return Match::Payout(p.clone());
         }
         self.by_title(credit.title, &decisions)
-            .map(|found| found.naming(&decisions))
+            .map(|found| found.naming(&decisions, credit.title))
             .unwrap_or(Match::Unmatched)
     }
 
@@ -286,6 +291,7 @@ impl Lookups {
                 party_id: one.party_id,
                 kind: Some(one.kind_code.clone()).filter(|k| !k.is_empty() && k != "*"),
                 obligation: None,
+                installments: None,
                 by: "virtual_account",
             }),
             _ => None,
@@ -293,9 +299,9 @@ impl Lookups {
     }
 
     fn by_title(&self, title: &str, decisions: &[&Decision]) -> Option<Match> {
-        let words = title_words(title);
+        let words = title::words(title);
         let mut candidates: Vec<(Uuid, &'static str)> = Vec::new();
-        for number in marked_numbers(&words) {
+        for number in title::marked_numbers(&words) {
             if let Some(id) = self.numbers.get(&number) {
                 candidates.push((*id, "party_number"));
             }
@@ -303,7 +309,7 @@ impl Lookups {
         for decision in decisions {
             candidates.push((decision.party, "decision_number"));
         }
-        for word in digit_words(&words) {
+        for word in title::digit_words(&words) {
             if word.len() == 10 && Nip::parse(word).is_ok() {
                 for id in self.nips.get(word).into_iter().flatten() {
                     candidates.push((*id, "nip"));
@@ -323,15 +329,17 @@ impl Lookups {
                 party_id: id,
                 kind: None,
                 obligation: None,
+                installments: None,
                 by,
             })
     }
 }
 
 impl Match {
-    /// The party's match with the first of `decisions` that is the party's and of the kind
-    /// its account stands for (if any) as the obligation paid.
-    fn naming(self, decisions: &[&Decision]) -> Self {
+    /// The party's match with what the title says it pays: the first of `decisions` that is
+    /// the party's and of the kind its account stands for (if any) as the obligation, and the
+    /// installments it names by number.
+    fn naming(self, decisions: &[&Decision], title: &str) -> Self {
         match self {
             Match::Party {
                 party_id, kind, by, ..
@@ -344,6 +352,7 @@ impl Match {
                     party_id,
                     kind,
                     obligation,
+                    installments: title::named_installments(title),
                     by,
                 }
             }
@@ -366,59 +375,6 @@ fn lookup_digits(settlement_number: Option<&str>, credited: Option<&str>) -> Opt
         return Some(nrb.as_str().to_owned());
     }
     Some(digits)
-}
-
-/// Whether `needle` occurs in `haystack` as a whole word (case-insensitive).
-fn contains_token(haystack: &str, needle: &str) -> bool {
-    let hay = haystack.to_uppercase();
-    let needle = needle.to_uppercase();
-    hay.match_indices(&needle).any(|(at, _)| {
-        let before = hay[..at].chars().next_back();
-        let after = hay[at + needle.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
-}
-
-/// Words that introduce a party number in a transfer title.
-const NUMBER_MARKERS: [&str; 6] = [
-    "NALEŻNOŚĆ",
-    "NALEZNOSC",
-    "NR",
-    "NUMER",
-    "PŁATNIK",
-    "PLATNIK",
-];
-
-/// The title's words, upper-cased (Ł and Ż kept inside words).
-fn title_words(title: &str) -> Vec<String> {
-    title
-        .to_uppercase()
-        .split(|c: char| !c.is_alphanumeric() && c != 'Ł' && c != 'Ż')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Party numbers written after a marker (`NALEŻNOŚĆ 123`, `NR 123`), in title order.
-fn marked_numbers(words: &[String]) -> Vec<i64> {
-    words
-        .windows(2)
-        .filter_map(|pair| {
-            let [marker, value] = pair else { return None };
-            if !NUMBER_MARKERS.contains(&marker.as_str()) {
-                return None;
-            }
-            value.parse::<i64>().ok()
-        })
-        .collect()
-}
-
-/// The words made of ASCII digits only (NIP and PESEL candidates), in title order.
-fn digit_words(words: &[String]) -> impl Iterator<Item = &str> {
-    words
-        .iter()
-        .map(String::as_str)
-        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -500,22 +456,5 @@ mod tests {
             matched("11112222", "umowa dzierżawy GKM.1.2026"),
             (party, Some(lease), "virtual_account")
         );
-    }
-
-    #[test]
-    fn tokens_match_whole_words_only() {
-        assert!(contains_token(
-            "Wypłata SBX-PAYOUT-1A2B3C4D z dnia",
-            "SBX-PAYOUT-1A2B3C4D"
-        ));
-        assert!(contains_token("sbx-payout-1a2b3c4d", "SBX-PAYOUT-1A2B3C4D"));
-        assert!(!contains_token(
-            "SBX-PAYOUT-1A2B3C4DE",
-            "SBX-PAYOUT-1A2B3C4D"
-        ));
-        assert!(!contains_token(
-            "XSBX-PAYOUT-1A2B3C4D",
-            "SBX-PAYOUT-1A2B3C4D"
-        ));
     }
 }

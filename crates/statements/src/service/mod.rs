@@ -11,6 +11,7 @@ pub mod import;
 pub mod matching;
 pub mod report;
 pub mod resolve;
+pub mod title;
 pub mod undo;
 
 use wspolnota_core::{Actor, AppResult, ClerkScope, Ctx};

@@ -9,7 +9,7 @@ use wspolnota_finance::entity::{installment, party};
 use wspolnota_finance::ledger::{self, Entry, Line};
 use wspolnota_finance::service::payments::{Channel, NewPayment, record_in};
 
-use super::Statements;
+use super::{Statements, title};
 use crate::entity::line;
 
 #[derive(Debug, Clone)]
@@ -97,6 +97,9 @@ pub async fn resolve(
                     installment_ids,
                     indicated_kind: None,
                     indicated_obligation: None,
+                    // The payer's own words still count when a clerk found the party
+                    // (an obligation the clerk chose comes first).
+                    named_installments: title::named_installments(&found.title),
                     channel: Channel::Suspense,
                     idempotency_key: resolution_key(line_id),
                 },

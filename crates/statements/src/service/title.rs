@@ -1,0 +1,292 @@
+//! What a transfer title says, read the way payers write it: upper-cased words, party numbers
+//! after a marker (`NALEŻNOŚĆ 123`), digit-only words (NIP and PESEL candidates), and the
+//! installments named by number (`II rata 2026`, `rata nr 3`, `I i II rata`, `druga rata`).
+
+use wspolnota_finance::service::payments::NamedInstallments;
+
+/// Words that introduce a party number in a transfer title.
+const NUMBER_MARKERS: [&str; 6] = [
+    "NALEŻNOŚĆ",
+    "NALEZNOSC",
+    "NR",
+    "NUMER",
+    "PŁATNIK",
+    "PLATNIK",
+];
+
+/// The word "installment" in the singular cases a title uses (`rata`, `raty`, `ratę`, `ratą`,
+/// `racie`), with and without Polish letters. Not the plural: `2 rat` counts installments.
+const INSTALLMENT_WORDS: [&str; 6] = ["RATA", "RATY", "RATĘ", "RATE", "RATĄ", "RACIE"];
+
+/// Words joining installment numbers in a list (`I i II rata`, `raty 1 oraz 2`).
+const LIST_WORDS: [&str; 2] = ["I", "ORAZ"];
+
+/// Installment numbers a title may name: a monthly fee has twelve.
+const MAX_INSTALLMENT: i32 = 12;
+
+/// Tax years a title may name.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// The title's words, upper-cased (Ł and Ż kept inside words).
+pub(super) fn words(title: &str) -> Vec<String> {
+    title
+        .to_uppercase()
+        .split(|c: char| !c.is_alphanumeric() && c != 'Ł' && c != 'Ż')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Party numbers written after a marker (`NALEŻNOŚĆ 123`, `NR 123`), in title order; not an
+/// installment's number (`rata nr 2`).
+pub(super) fn marked_numbers(words: &[String]) -> Vec<i64> {
+    words
+        .windows(2)
+        .enumerate()
+        .filter_map(|(at, pair)| {
+            let [marker, value] = pair else { return None };
+            if !NUMBER_MARKERS.contains(&marker.as_str()) {
+                return None;
+            }
+            let after_installment = at
+                .checked_sub(1)
+                .and_then(|before| words.get(before))
+                .is_some_and(|w| is_installment_word(w));
+            if after_installment {
+                return None;
+            }
+            value.parse::<i64>().ok()
+        })
+        .collect()
+}
+
+/// The words made of ASCII digits only (NIP and PESEL candidates), in title order.
+pub(super) fn digit_words(words: &[String]) -> impl Iterator<Item = &str> {
+    words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Whether `needle` occurs in `haystack` as a whole word (case-insensitive).
+pub(super) fn contains_token(haystack: &str, needle: &str) -> bool {
+    let hay = haystack.to_uppercase();
+    let needle = needle.to_uppercase();
+    hay.match_indices(&needle).any(|(at, _)| {
+        let before = hay[..at].chars().next_back();
+        let after = hay[at + needle.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// The installments a title names by number, next to the word for installment — before it
+/// (`II rata`, `I i II raty`, `druga rata`) or after it (`rata 2`, `rata nr 3`, `raty 1 oraz
+/// 2`) — with the tax year if the title gives exactly one (`2026`, also inside a date). `None`
+/// when no installment is named, or two places name different ones.
+pub fn named_installments(title: &str) -> Option<NamedInstallments> {
+    let words = words(title);
+    let mut numbers: Vec<i32> = Vec::new();
+    let mut found = false;
+    for (at, word) in words.iter().enumerate() {
+        if !is_installment_word(word) {
+            continue;
+        }
+        let mut here = numbers_before(&words, at);
+        let mut after = at + 1;
+        if words.get(after).is_some_and(|w| w == "NR" || w == "NUMER") {
+            after += 1;
+        }
+        here.extend(numbers_after(&words, after));
+        if here.is_empty() {
+            continue;
+        }
+        here.sort_unstable();
+        here.dedup();
+        if found && here != numbers {
+            return None;
+        }
+        numbers = here;
+        found = true;
+    }
+    if !found {
+        return None;
+    }
+    let mut years: Vec<i32> = words
+        .iter()
+        .enumerate()
+        // A party number after its marker is not a year.
+        .filter(|(at, _)| !after_marker(&words, *at))
+        .filter(|(_, w)| w.len() == 4)
+        .filter_map(|(_, w)| w.parse::<i32>().ok())
+        .filter(|y| YEARS.contains(y))
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    Some(NamedInstallments {
+        numbers,
+        year: match years.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        },
+    })
+}
+
+/// Whether the word at `at` follows a party number's marker.
+fn after_marker(words: &[String], at: usize) -> bool {
+    at.checked_sub(1)
+        .and_then(|before| words.get(before))
+        .is_some_and(|w| NUMBER_MARKERS.contains(&w.as_str()))
+}
+
+fn is_installment_word(word: &str) -> bool {
+    INSTALLMENT_WORDS.contains(&word)
+}
+
+/// The list of numbers that ends right before `end` (`I i II`, `3`).
+fn numbers_before(words: &[String], end: usize) -> Vec<i32> {
+    let mut out = Vec::new();
+    let mut at = end;
+    while let Some(prev) = at.checked_sub(1) {
+        let Some(n) = words.get(prev).and_then(|w| number(w)) else {
+            break;
+        };
+        // `NALEŻNOŚĆ 1 rata 2`: the 1 is the party's number.
+        if after_marker(words, prev) {
+            break;
+        }
+        out.push(n);
+        // Another number only across a list word: `I II rata` is not a list.
+        let join = prev
+            .checked_sub(1)
+            .and_then(|j| words.get(j).map(|w| (j, w)));
+        let next = prev.checked_sub(2).and_then(|b| words.get(b));
+        match (join, next) {
+            (Some((j, join)), Some(next)) if is_list_word(join) && number(next).is_some() => {
+                at = j;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// The list of numbers that starts at `start` (`2`, `1 oraz 2`).
+fn numbers_after(words: &[String], start: usize) -> Vec<i32> {
+    let mut out = Vec::new();
+    let mut at = start;
+    while let Some(n) = words.get(at).and_then(|w| number(w)) {
+        out.push(n);
+        match (words.get(at + 1), words.get(at + 2)) {
+            (Some(join), Some(next)) if is_list_word(join) && number(next).is_some() => {
+                at += 2;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+fn is_list_word(word: &str) -> bool {
+    LIST_WORDS.contains(&word)
+}
+
+/// An installment's number as payers write it: `2`, `II`, `druga` (1 to 12; ordinal words
+/// for the four of a property tax year).
+fn number(word: &str) -> Option<i32> {
+    let n = match word {
+        "PIERWSZA" | "PIERWSZĄ" | "PIERWSZEJ" => 1,
+        "DRUGA" | "DRUGĄ" | "DRUGIEJ" => 2,
+        "TRZECIA" | "TRZECIĄ" | "TRZECIEJ" => 3,
+        "CZWARTA" | "CZWARTĄ" | "CZWARTEJ" => 4,
+        _ if word.len() <= 2 && word.chars().all(|c| c.is_ascii_digit()) => word.parse().ok()?,
+        _ => roman(word)?,
+    };
+    (1..=MAX_INSTALLMENT).contains(&n).then_some(n)
+}
+
+fn roman(word: &str) -> Option<i32> {
+    const NUMERALS: [&str; 12] = [
+        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII",
+    ];
+    let at = NUMERALS.iter().position(|n| *n == word)?;
+    i32::try_from(at + 1).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(title: &str) -> Option<(Vec<i32>, Option<i32>)> {
+        named_installments(title).map(|n| (n.numbers, n.year))
+    }
+
+    #[test]
+    fn installments_are_read_as_payers_write_them() {
+        assert_eq!(
+            named("II rata podatku od nieruchomości 2026"),
+            Some((vec![2], Some(2026)))
+        );
+        assert_eq!(named("Podatek rolny rata 3"), Some((vec![3], None)));
+        assert_eq!(named("RATA NR 4 ZA 2025 R."), Some((vec![4], Some(2025))));
+        assert_eq!(named("wplata za rate IV"), Some((vec![4], None)));
+        assert_eq!(named("2. rata, podatek"), Some((vec![2], None)));
+        assert_eq!(named("druga rata"), Some((vec![2], None)));
+        assert_eq!(named("za drugą ratę"), Some((vec![2], None)));
+        assert_eq!(
+            named("opłata za odpady - rata 11/2026"),
+            Some((vec![11], Some(2026)))
+        );
+        // Lists: "i" joins numbers (and is also the numeral one).
+        assert_eq!(named("I i II rata 2026"), Some((vec![1, 2], Some(2026))));
+        assert_eq!(named("raty 1 oraz 2"), Some((vec![1, 2], None)));
+        assert_eq!(named("rata I i II"), Some((vec![1, 2], None)));
+        assert_eq!(named("wpłata i II rata"), Some((vec![2], None)));
+        // The same installment twice is one; two different ones name nothing.
+        assert_eq!(named("II rata (rata 2)"), Some((vec![2], None)));
+        assert_eq!(named("II rata, rata 3"), None);
+        // Two years, or none in range: no year.
+        assert_eq!(named("rata 2 2025 2026"), Some((vec![2], None)));
+        assert_eq!(named("rata 2 z 10.06.2026"), Some((vec![2], Some(2026))));
+        // A party number is not a year.
+        assert_eq!(named("rata 2 NALEŻNOŚĆ 2024"), Some((vec![2], None)));
+        // Nor is it an installment's number.
+        assert_eq!(named("NALEŻNOŚĆ 1 rata 2"), Some((vec![2], None)));
+        assert_eq!(named("nr 3 rata"), None);
+    }
+
+    #[test]
+    fn words_that_only_look_like_installments_name_nothing() {
+        assert_eq!(named("podatek od nieruchomości 2026"), None);
+        assert_eq!(named("płatność ratalna 2"), None);
+        assert_eq!(named("prorata 2"), None);
+        assert_eq!(named("raty zaległe"), None);
+        assert_eq!(named("rata 13"), None);
+        assert_eq!(named("rata 0"), None);
+        assert_eq!(named("rata 2026"), None);
+        assert_eq!(named("zapłata 2 rat"), None);
+        assert_eq!(named("I II rata"), Some((vec![2], None)));
+    }
+
+    #[test]
+    fn an_installments_number_is_not_a_party_number() {
+        let w = words("rata nr 2, NALEŻNOŚĆ 1234, nr 77");
+        assert_eq!(marked_numbers(&w), vec![1234, 77]);
+    }
+
+    #[test]
+    fn tokens_match_whole_words_only() {
+        assert!(contains_token(
+            "Wypłata SBX-PAYOUT-1A2B3C4D z dnia",
+            "SBX-PAYOUT-1A2B3C4D"
+        ));
+        assert!(contains_token("sbx-payout-1a2b3c4d", "SBX-PAYOUT-1A2B3C4D"));
+        assert!(!contains_token(
+            "SBX-PAYOUT-1A2B3C4DE",
+            "SBX-PAYOUT-1A2B3C4D"
+        ));
+        assert!(!contains_token(
+            "XSBX-PAYOUT-1A2B3C4D",
+            "SBX-PAYOUT-1A2B3C4D"
+        ));
+    }
+}
