@@ -674,3 +674,78 @@ fn read_position(pid: u32, path: &std::path::Path) -> Option<u64> {
     }
     None
 }
+
+#[tokio::test]
+async fn a_title_naming_an_installment_pays_it_before_the_earlier_ones() {
+    let app = TestApp::spawn().await;
+    let h = host(SLUG);
+    let resident_token = app.login(&h, &resident(SLUG), PASSWORD).await.access;
+    let clerk_token = app.login(&h, &clerk(), PASSWORD).await.access;
+    const PARTY: &str = "query { finance { account { party { id number } } } }";
+    let party = app
+        .gql_ok(&h, PARTY, json!({}), Some(&resident_token))
+        .await["finance"]["account"]["party"]
+        .clone();
+    // A lease in three installments, none due yet (the demo's own depend on today's date).
+    let year = 2001 + today_yymmdd()[..2].parse::<i32>().unwrap();
+    let lease = app
+        .gql_ok(
+            &h,
+            "mutation($input: AssessInput!) { finance { assess(input: $input) {
+                installments { id number dueDate } } } }",
+            json!({ "input": {
+                "partyId": party["id"], "kind": "lease", "year": year,
+                "title": format!("Czynsz dzierżawny {year}"), "amount": "300.00",
+                "installments": [
+                    { "dueDate": format!("{year}-03-31"), "amount": "100.00" },
+                    { "dueDate": format!("{year}-06-30"), "amount": "100.00" },
+                    { "dueDate": format!("{year}-09-30"), "amount": "100.00" },
+                ],
+            } }),
+            Some(&clerk_token),
+        )
+        .await["finance"]["assess"]["installments"]
+        .clone();
+    let named = &lease[1];
+    assert_eq!(named["number"], 2, "{lease}");
+
+    let file = mt940(
+        1,
+        &today_yymmdd(),
+        &[Tx {
+            credit: true,
+            grosze: 10_000,
+            iph: None,
+            title: format!("Należność {} czynsz II rata {year}", party["number"]),
+            tnr: "300000000000001.000001".into(),
+        }],
+    );
+    let body = upload(&app, &clerk_token, "wyciag-rata.sta", &file).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["statements"]["import"]["matched"], 1, "{body}");
+
+    // The second installment is paid; the first, due earlier, is untouched.
+    const OWED: &str = "query { finance { account {
+        obligations(status: ALL) { installments { id status outstanding } } } } }";
+    let after = app.gql_ok(&h, OWED, json!({}), Some(&resident_token)).await;
+    let status = |id: &Value| {
+        let i = after["finance"]["account"]["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|o| o["installments"].as_array().unwrap().clone())
+            .find(|i| i["id"] == *id)
+            .unwrap();
+        (i["status"].clone(), i["outstanding"].clone())
+    };
+    assert_eq!(
+        status(&named["id"]),
+        (json!("PAID"), json!("0.00")),
+        "{after}"
+    );
+    assert_eq!(
+        status(&lease[0]["id"]),
+        (json!("DUE"), json!("100.00")),
+        "{after}"
+    );
+}
