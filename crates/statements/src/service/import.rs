@@ -35,6 +35,7 @@ use wspolnota_payments::entity::payout;
 use wspolnota_payments::service::payouts;
 
 use super::matching::{Credit, Lookups, Match};
+use super::title::Title;
 use super::{Statements, account_digits, grosze, require_clerk_or_system};
 use crate::entity::{import, line, statement};
 use crate::parse::{self, Direction, Event, FormatHint, ParseOptions, StatementLine};
@@ -416,32 +417,35 @@ impl Run<'_> {
             }
             rows.push(row);
         }
+        // Each title is read once, for the lookups and for the matching.
+        let titles: Vec<Title> = credits
+            .iter()
+            .map(|(_, p, _)| Title::read(&p.line.title))
+            .collect();
+        let matched: Vec<Credit<'_>> = credits
+            .iter()
+            .zip(&titles)
+            .map(|((_, p, _), title)| Credit {
+                credited: p.line.credited_account.as_deref(),
+                title,
+            })
+            .collect();
         let lookups = Lookups::load(
             &self.svc.finance,
             &**self.tx,
             self.settlement_number.as_deref(),
-            &credits
-                .iter()
-                .map(|(_, p, _)| Credit {
-                    credited: p.line.credited_account.as_deref(),
-                    title: &p.line.title,
-                })
-                .collect::<Vec<_>>(),
+            &matched,
         )
         .await?;
         let mut payments = Vec::new();
         let mut entries = Vec::new();
         let mut outcomes = Vec::with_capacity(credits.len());
-        for (at, p, id) in &credits {
+        for ((at, p, id), credit) in credits.iter().zip(&matched) {
             let l = &p.line;
             // Tax is paid on the day the payer's account was debited (art. 60 OP), when known.
             let paid_on = l.payer_debit_date.unwrap_or(l.value_date).min(self.today);
-            let credit = Credit {
-                credited: l.credited_account.as_deref(),
-                title: &l.title,
-            };
             let row = rows.get_mut(*at).ok_or_else(lost)?;
-            match lookups.match_credit(self.settlement_number.as_deref(), credit, &self.payouts) {
+            match lookups.match_credit(self.settlement_number.as_deref(), *credit, &self.payouts) {
                 Match::Party {
                     party_id,
                     kind,

@@ -28,7 +28,8 @@ use wspolnota_finance::entity::{obligation, party, virtual_account};
 use wspolnota_finance::service::payments::NamedInstallments;
 use wspolnota_payments::entity::payout;
 
-use super::{account_digits, title};
+use super::account_digits;
+use super::title::Title;
 
 /// What a credit was matched to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +59,7 @@ const IN_LIST: usize = 2_000;
 #[derive(Debug, Clone, Copy)]
 pub struct Credit<'a> {
     pub credited: Option<&'a str>,
-    pub title: &'a str,
+    pub title: &'a Title,
 }
 
 /// Matches one credit (see [`Lookups`] for many).
@@ -70,7 +71,11 @@ pub async fn match_credit<C: ConnectionTrait>(
     title: &str,
     payouts: &[payout::Model],
 ) -> AppResult<Match> {
-    let credit = Credit { credited, title };
+    let title = Title::read(title);
+    let credit = Credit {
+        credited,
+        title: &title,
+    };
     let lookups = Lookups::load(fin, db, settlement_number, &[credit]).await?;
     Ok(lookups.match_credit(settlement_number, credit, payouts))
 }
@@ -125,12 +130,9 @@ impl Lookups {
                     slot.insert(found);
                 }
             }
-            let words = title::words(credit.title);
-            for number in title::marked_numbers(&words) {
-                numbers.push(number);
-            }
-            documents.extend(DocumentNumber::all_in(credit.title));
-            for word in title::digit_words(&words) {
+            numbers.extend(credit.title.marked_numbers());
+            documents.extend(credit.title.documents().iter().cloned());
+            for word in credit.title.digit_words() {
                 if word.len() == 10 && Nip::parse(word).is_ok() {
                     nips.push(word.to_owned());
                 }
@@ -257,7 +259,7 @@ impl Lookups {
         }
         if let Some(p) = payouts
             .iter()
-            .find(|p| title::contains_token(credit.title, &p.reference))
+            .find(|p| credit.title.contains_token(&p.reference))
         {
             return Match::Payout(p.clone());
         }
@@ -268,8 +270,9 @@ impl Lookups {
 
     /// The obligations the title's decision numbers stand for, in title order; a number
     /// shared by two obligations names neither.
-    fn decisions_in(&self, title: &str) -> Vec<&Decision> {
-        DocumentNumber::all_in(title)
+    fn decisions_in(&self, title: &Title) -> Vec<&Decision> {
+        title
+            .documents()
             .iter()
             .filter_map(
                 |number| match self.documents.get(number.as_str()).map(Vec::as_slice) {
@@ -298,10 +301,9 @@ impl Lookups {
         }
     }
 
-    fn by_title(&self, title: &str, decisions: &[&Decision]) -> Option<Match> {
-        let words = title::words(title);
+    fn by_title(&self, title: &Title, decisions: &[&Decision]) -> Option<Match> {
         let mut candidates: Vec<(Uuid, &'static str)> = Vec::new();
-        for number in title::marked_numbers(&words) {
+        for number in title.marked_numbers() {
             if let Some(id) = self.numbers.get(&number) {
                 candidates.push((*id, "party_number"));
             }
@@ -309,7 +311,7 @@ impl Lookups {
         for decision in decisions {
             candidates.push((decision.party, "decision_number"));
         }
-        for word in title::digit_words(&words) {
+        for word in title.digit_words() {
             if word.len() == 10 && Nip::parse(word).is_ok() {
                 for id in self.nips.get(word).into_iter().flatten() {
                     candidates.push((*id, "nip"));
@@ -339,7 +341,7 @@ impl Match {
     /// The party's match with what the title says it pays: the first of `decisions` that is
     /// the party's and of the kind its account stands for (if any) as the obligation, and the
     /// installments it names by number.
-    fn naming(self, decisions: &[&Decision], title: &str) -> Self {
+    fn naming(self, decisions: &[&Decision], title: &Title) -> Self {
         match self {
             Match::Party {
                 party_id, kind, by, ..
@@ -352,7 +354,7 @@ impl Match {
                     party_id,
                     kind,
                     obligation,
-                    installments: title::named_installments(title),
+                    installments: title.named_installments(),
                     by,
                 }
             }
@@ -421,7 +423,7 @@ mod tests {
             None,
             Credit {
                 credited: Some(credited),
-                title,
+                title: &Title::read(title),
             },
             &[],
         ) {

@@ -9,7 +9,8 @@ use wspolnota_finance::entity::{installment, party};
 use wspolnota_finance::ledger::{self, Entry, Line};
 use wspolnota_finance::service::payments::{Channel, NewPayment, record_in};
 
-use super::{Statements, title};
+use super::Statements;
+use super::title::Title;
 use crate::entity::line;
 
 #[derive(Debug, Clone)]
@@ -99,7 +100,7 @@ pub async fn resolve(
                     indicated_obligation: None,
                     // The payer's own words still count when a clerk found the party
                     // (an obligation the clerk chose comes first).
-                    named_installments: title::named_installments(&found.title),
+                    named_installments: Title::read(&found.title).named_installments(),
                     channel: Channel::Suspense,
                     idempotency_key: resolution_key(line_id),
                 },

@@ -2,6 +2,7 @@
 //! after a marker (`NALEŻNOŚĆ 123`), digit-only words (NIP and PESEL candidates), and the
 //! installments named by number (`II rata 2026`, `rata nr 3`, `I i II rata`, `druga rata`).
 
+use wspolnota_core::value::DocumentNumber;
 use wspolnota_finance::service::payments::NamedInstallments;
 
 /// Words that introduce a party number in a transfer title.
@@ -27,108 +28,130 @@ const MAX_INSTALLMENT: i32 = 12;
 /// Tax years a title may name.
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
 
-/// The title's words, upper-cased (Ł and Ż kept inside words).
-pub(super) fn words(title: &str) -> Vec<String> {
-    title
-        .to_uppercase()
-        .split(|c: char| !c.is_alphanumeric() && c != 'Ł' && c != 'Ż')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// A transfer title, read once: its upper-cased text and words, and the decision numbers in
+/// it.
+#[derive(Debug, Clone)]
+pub struct Title {
+    upper: String,
+    /// Upper-cased, split at anything but letters and digits (Ł and Ż kept inside words).
+    words: Vec<String>,
+    documents: Vec<DocumentNumber>,
 }
 
-/// Party numbers written after a marker (`NALEŻNOŚĆ 123`, `NR 123`), in title order; not an
-/// installment's number (`rata nr 2`).
-pub(super) fn marked_numbers(words: &[String]) -> Vec<i64> {
-    words
-        .windows(2)
-        .enumerate()
-        .filter_map(|(at, pair)| {
-            let [marker, value] = pair else { return None };
-            if !NUMBER_MARKERS.contains(&marker.as_str()) {
-                return None;
-            }
-            let after_installment = at
-                .checked_sub(1)
-                .and_then(|before| words.get(before))
-                .is_some_and(|w| is_installment_word(w));
-            if after_installment {
-                return None;
-            }
-            value.parse::<i64>().ok()
+impl Title {
+    pub fn read(text: &str) -> Self {
+        let upper = text.to_uppercase();
+        let words = upper
+            .split(|c: char| !c.is_alphanumeric() && c != 'Ł' && c != 'Ż')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Self {
+            words,
+            documents: DocumentNumber::all_in(&upper),
+            upper,
+        }
+    }
+
+    /// The document numbers in the title (`FN.3120.1.15.2026`), in title order.
+    pub fn documents(&self) -> &[DocumentNumber] {
+        &self.documents
+    }
+
+    /// Party numbers written after a marker (`NALEŻNOŚĆ 123`, `NR 123`), in title order; not
+    /// an installment's number (`rata nr 2`).
+    pub fn marked_numbers(&self) -> Vec<i64> {
+        let words = &self.words;
+        words
+            .windows(2)
+            .enumerate()
+            .filter_map(|(at, pair)| {
+                let [marker, value] = pair else { return None };
+                if !NUMBER_MARKERS.contains(&marker.as_str()) {
+                    return None;
+                }
+                let after_installment = at
+                    .checked_sub(1)
+                    .and_then(|before| words.get(before))
+                    .is_some_and(|w| is_installment_word(w));
+                if after_installment {
+                    return None;
+                }
+                value.parse::<i64>().ok()
+            })
+            .collect()
+    }
+
+    /// The words made of ASCII digits only (NIP and PESEL candidates), in title order.
+    pub fn digit_words(&self) -> impl Iterator<Item = &str> {
+        self.words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+    }
+
+    /// Whether `needle` occurs in the title as a whole word (case-insensitive).
+    pub fn contains_token(&self, needle: &str) -> bool {
+        let hay = &self.upper;
+        let needle = needle.to_uppercase();
+        hay.match_indices(&needle).any(|(at, _)| {
+            let before = hay[..at].chars().next_back();
+            let after = hay[at + needle.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
         })
-        .collect()
-}
+    }
 
-/// The words made of ASCII digits only (NIP and PESEL candidates), in title order.
-pub(super) fn digit_words(words: &[String]) -> impl Iterator<Item = &str> {
-    words
-        .iter()
-        .map(String::as_str)
-        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
-}
-
-/// Whether `needle` occurs in `haystack` as a whole word (case-insensitive).
-pub(super) fn contains_token(haystack: &str, needle: &str) -> bool {
-    let hay = haystack.to_uppercase();
-    let needle = needle.to_uppercase();
-    hay.match_indices(&needle).any(|(at, _)| {
-        let before = hay[..at].chars().next_back();
-        let after = hay[at + needle.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
-}
-
-/// The installments a title names by number, next to the word for installment — before it
-/// (`II rata`, `I i II raty`, `druga rata`) or after it (`rata 2`, `rata nr 3`, `raty 1 oraz
-/// 2`) — with the tax year if the title gives exactly one (`2026`, also inside a date). `None`
-/// when no installment is named, or two places name different ones.
-pub fn named_installments(title: &str) -> Option<NamedInstallments> {
-    let words = words(title);
-    let mut numbers: Vec<i32> = Vec::new();
-    let mut found = false;
-    for (at, word) in words.iter().enumerate() {
-        if !is_installment_word(word) {
-            continue;
+    /// The installments the title names by number, next to the word for installment — before
+    /// it (`II rata`, `I i II raty`, `druga rata`) or after it (`rata 2`, `rata nr 3`, `raty 1
+    /// oraz 2`) — with the tax year if the title gives exactly one (`2026`, also inside a
+    /// date). `None` when no installment is named, or two places name different ones.
+    pub fn named_installments(&self) -> Option<NamedInstallments> {
+        let words = &self.words;
+        let mut numbers: Vec<i32> = Vec::new();
+        let mut found = false;
+        for (at, word) in words.iter().enumerate() {
+            if !is_installment_word(word) {
+                continue;
+            }
+            let mut here = numbers_before(words, at);
+            let mut after = at + 1;
+            if words.get(after).is_some_and(|w| w == "NR" || w == "NUMER") {
+                after += 1;
+            }
+            here.extend(numbers_after(words, after));
+            if here.is_empty() {
+                continue;
+            }
+            here.sort_unstable();
+            here.dedup();
+            if found && here != numbers {
+                return None;
+            }
+            numbers = here;
+            found = true;
         }
-        let mut here = numbers_before(&words, at);
-        let mut after = at + 1;
-        if words.get(after).is_some_and(|w| w == "NR" || w == "NUMER") {
-            after += 1;
-        }
-        here.extend(numbers_after(&words, after));
-        if here.is_empty() {
-            continue;
-        }
-        here.sort_unstable();
-        here.dedup();
-        if found && here != numbers {
+        if !found {
             return None;
         }
-        numbers = here;
-        found = true;
+        let mut years: Vec<i32> = words
+            .iter()
+            .enumerate()
+            // A party number after its marker is not a year.
+            .filter(|(at, _)| !after_marker(words, *at))
+            .filter(|(_, w)| w.len() == 4)
+            .filter_map(|(_, w)| w.parse::<i32>().ok())
+            .filter(|y| YEARS.contains(y))
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        Some(NamedInstallments {
+            numbers,
+            year: match years.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            },
+        })
     }
-    if !found {
-        return None;
-    }
-    let mut years: Vec<i32> = words
-        .iter()
-        .enumerate()
-        // A party number after its marker is not a year.
-        .filter(|(at, _)| !after_marker(&words, *at))
-        .filter(|(_, w)| w.len() == 4)
-        .filter_map(|(_, w)| w.parse::<i32>().ok())
-        .filter(|y| YEARS.contains(y))
-        .collect();
-    years.sort_unstable();
-    years.dedup();
-    Some(NamedInstallments {
-        numbers,
-        year: match years.as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        },
-    })
 }
 
 /// Whether the word at `at` follows a party number's marker.
@@ -217,7 +240,9 @@ mod tests {
     use super::*;
 
     fn named(title: &str) -> Option<(Vec<i32>, Option<i32>)> {
-        named_installments(title).map(|n| (n.numbers, n.year))
+        Title::read(title)
+            .named_installments()
+            .map(|n| (n.numbers, n.year))
     }
 
     #[test]
@@ -269,24 +294,17 @@ mod tests {
 
     #[test]
     fn an_installments_number_is_not_a_party_number() {
-        let w = words("rata nr 2, NALEŻNOŚĆ 1234, nr 77");
-        assert_eq!(marked_numbers(&w), vec![1234, 77]);
+        let title = Title::read("rata nr 2, NALEŻNOŚĆ 1234, nr 77");
+        assert_eq!(title.marked_numbers(), vec![1234, 77]);
     }
 
     #[test]
     fn tokens_match_whole_words_only() {
-        assert!(contains_token(
-            "Wypłata SBX-PAYOUT-1A2B3C4D z dnia",
-            "SBX-PAYOUT-1A2B3C4D"
-        ));
-        assert!(contains_token("sbx-payout-1a2b3c4d", "SBX-PAYOUT-1A2B3C4D"));
-        assert!(!contains_token(
-            "SBX-PAYOUT-1A2B3C4DE",
-            "SBX-PAYOUT-1A2B3C4D"
-        ));
-        assert!(!contains_token(
-            "XSBX-PAYOUT-1A2B3C4D",
-            "SBX-PAYOUT-1A2B3C4D"
-        ));
+        assert!(
+            Title::read("Wypłata SBX-PAYOUT-1A2B3C4D z dnia").contains_token("SBX-PAYOUT-1A2B3C4D")
+        );
+        assert!(Title::read("sbx-payout-1a2b3c4d").contains_token("SBX-PAYOUT-1A2B3C4D"));
+        assert!(!Title::read("SBX-PAYOUT-1A2B3C4DE").contains_token("SBX-PAYOUT-1A2B3C4D"));
+        assert!(!Title::read("XSBX-PAYOUT-1A2B3C4D").contains_token("SBX-PAYOUT-1A2B3C4D"));
     }
 }

@@ -28,6 +28,7 @@ use wspolnota_statements::parse::{self, Event, FormatHint, ParseOptions};
 use wspolnota_statements::service::import::{ImportInput, import};
 use wspolnota_statements::service::matching::{Credit, Lookups, Match};
 use wspolnota_statements::service::report::reconcile;
+use wspolnota_statements::service::title::Title;
 use wspolnota_statements::service::undo::undo;
 
 use env::{Env, Location, app, load_config, setup};
@@ -378,11 +379,13 @@ async fn phase_match(common: &Common, at: &Location, file: &Path, lines: usize) 
                 continue;
             }
         }
+        let titles: Vec<Title> = pending.iter().map(|l| Title::read(&l.title)).collect();
         let credits: Vec<Credit<'_>> = pending
             .iter()
-            .map(|l| Credit {
+            .zip(&titles)
+            .map(|(l, title)| Credit {
                 credited: l.credited_account.as_deref(),
-                title: &l.title,
+                title,
             })
             .collect();
         let lookups = Lookups::load(
