@@ -237,6 +237,8 @@ fn roman(word: &str) -> Option<i32> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn named(title: &str) -> Option<(Vec<i32>, Option<i32>)> {
@@ -306,5 +308,70 @@ mod tests {
         assert!(Title::read("sbx-payout-1a2b3c4d").contains_token("SBX-PAYOUT-1A2B3C4D"));
         assert!(!Title::read("SBX-PAYOUT-1A2B3C4DE").contains_token("SBX-PAYOUT-1A2B3C4D"));
         assert!(!Title::read("XSBX-PAYOUT-1A2B3C4D").contains_token("SBX-PAYOUT-1A2B3C4D"));
+    }
+
+    /// Titles made of the words the reading looks at, in any order.
+    fn title_words() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "rata",
+            "RATY",
+            "ratę",
+            "racie",
+            "nr",
+            "i",
+            "oraz",
+            "I",
+            "II",
+            "XII",
+            "XIII",
+            "2",
+            "0",
+            "12",
+            "13",
+            "2026",
+            "1999",
+            "druga",
+            "CZWARTEJ",
+            "NALEŻNOŚĆ",
+            "płatnik",
+            "FN.3120.1.2026",
+            "10.06.2026",
+            ",",
+            "-",
+            "(",
+            "rat",
+        ]);
+        prop::collection::vec(word, 0..14).prop_map(|w| w.join(" "))
+    }
+
+    fn check(title: &str) {
+        if let Some(named) = Title::read(title).named_installments() {
+            assert!(!named.numbers.is_empty(), "{title}");
+            assert!(named.numbers.windows(2).all(|p| p[0] < p[1]), "{title}");
+            assert!(
+                named
+                    .numbers
+                    .iter()
+                    .all(|n| (1..=MAX_INSTALLMENT).contains(n)),
+                "{title}"
+            );
+            assert!(named.year.is_none_or(|y| YEARS.contains(&y)), "{title}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_reads_without_panic(title in "\\PC{0,160}") {
+            check(&title);
+            let read = Title::read(&title);
+            let _ = read.marked_numbers();
+            let _ = read.digit_words().count();
+            let _ = read.contains_token("SBX-PAYOUT-1");
+        }
+
+        #[test]
+        fn installment_words_in_any_order_name_valid_installments(title in title_words()) {
+            check(&title);
+        }
     }
 }
