@@ -1,6 +1,7 @@
 //! Matching and posting at the service level: credits found by the party number, a decision's
 //! number (which also says what is paid), PESEL or NIP in their title, installments named by
-//! number ("II rata 2026") paid before older arrears, ambiguity left to a
+//! number ("II rata 2026") paid before older arrears (also when a clerk assigns the credit),
+//! ambiguity left to a
 //! clerk, a "payment posted" message for each posting, and a file with one bad line or a
 //! foreign account importing nothing at all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -19,6 +20,7 @@ use wspolnota_statements::Statements;
 use wspolnota_statements::entity::line;
 use wspolnota_statements::parse::FormatHint;
 use wspolnota_statements::service::import::{ImportInput, import};
+use wspolnota_statements::service::resolve::{Resolution, resolve};
 
 const ACCOUNT: &str = "PL56102053560000160200076877";
 /// Zamość's own NIP: valid, and here the NIP of a firm that pays fees.
@@ -350,5 +352,43 @@ async fn installments_named_in_the_title_are_paid_before_older_arrears() {
             line.title
         );
     }
+    f.assert_balanced().await;
+}
+
+#[tokio::test]
+async fn a_clerk_assigning_a_credit_to_its_payer_keeps_the_installment_its_title_names() {
+    let f = Fixture::new("2026-06-10").await;
+    let svc = Statements::new(f.finance.clone());
+    // No reference to any party: the clerk's queue.
+    let file = mt940(&[("podatek III rata", 10_000)], None);
+    let summary = import(&svc, &f.clerk, input(file)).await.unwrap();
+    assert_eq!(summary.unmatched, 1);
+    let line = lines_in_order(&f).await.remove(0);
+    let resolved = resolve(
+        &svc,
+        &f.clerk,
+        line.id,
+        Resolution::Assign {
+            party_id: f.party.id,
+            obligation_id: None,
+        },
+        "wpłacający potwierdził telefonicznie",
+    )
+    .await
+    .unwrap();
+    // The third installment (due 15.09), not the overdue first one the general rule pays.
+    let allocations = f
+        .all(
+            allocation::Entity::find()
+                .filter(allocation::Column::PaymentId.eq(resolved.payment_id.unwrap())),
+        )
+        .await;
+    assert_eq!(
+        allocations
+            .iter()
+            .map(|a| (a.installment_id, a.principal, a.interest))
+            .collect::<Vec<_>>(),
+        vec![(Some(f.installment(3).await.id), 10_000, 0)]
+    );
     f.assert_balanced().await;
 }
