@@ -1,9 +1,8 @@
 //! Matching and posting at the service level: credits found by the party number, a decision's
 //! number (which also says what is paid), PESEL or NIP in their title, installments named by
 //! number ("II rata 2026") paid before older arrears (also when a clerk assigns the credit),
-//! ambiguity left to a
-//! clerk, a "payment posted" message for each posting, and a file with one bad line or a
-//! foreign account importing nothing at all.
+//! ambiguity left to a clerk, a "payment posted" message for each posting, and a file with one
+//! bad line or a foreign account importing nothing at all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../payments/tests/support/service_fixture.rs"]
