@@ -6,7 +6,9 @@
 # transaction) of the same rows into a plain table in the same run; "post" = import − match
 # seconds. On PostgreSQL also the "floor": PostgreSQL itself INSERT … SELECTing the rows the
 # import's posting wrote into empty copies of their tables (same indexes), and post ÷ floor;
-# and "plain": the same rows into copies without indexes (the volume alone), and post ÷ plain.
+# and "plain": the same rows into copies without indexes (the volume alone), and post ÷ plain;
+# and "minimal": the least ANY posting must write per credit (the line with its claim, the one
+# ledger line crediting the payer, the message, with their keys), against COPY.
 # With BENCH_ST_UNDO_MAX, "undo": the clerk's undo of an import (every posting reversed), timed.
 # Files are streamed (never read whole). Each phase runs in a process of its own, so its peak
 # RSS (VmHWM) is its own.

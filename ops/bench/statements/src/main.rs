@@ -816,6 +816,31 @@ const FLOOR_TABLES: [(&str, &str); 7] = [
     ),
 ];
 
+/// The rows the least posting must write per credit, whatever its design, staged from the
+/// floor's (`$SRC` is the floor's staged table), and the keys and indexes they must have: the
+/// line with its claim (its key, and its dedupe key unique per statement — here instead of a
+/// table of claims), the one ledger line crediting the payer's receivable (its key, and the
+/// index a party's account is read by; the bank's side summed into one line per statement)
+/// and the "payment posted" message (its key). No payment record, no allocations, no journal
+/// entry of its own: an import that writes less loses the line, the payer's account or the
+/// message.
+/// (table, rows, keys, index or "").
+const MINIMAL_TABLES: [(&str, &str, &str, &str); 3] = [
+    (
+        "st_lines",
+        "SELECT * FROM $SRC",
+        "PRIMARY KEY (id), UNIQUE (statement_id, dedupe_key)",
+        "",
+    ),
+    (
+        "ledger_lines",
+        "SELECT DISTINCT ON (entry_id) * FROM $SRC ORDER BY entry_id, credit DESC",
+        "PRIMARY KEY (id)",
+        "party_id, account",
+    ),
+    ("outbox", "SELECT * FROM $SRC", "PRIMARY KEY (id)", ""),
+];
+
 /// What PostgreSQL itself spends writing the rows one import's posting wrote.
 struct Floor {
     /// Into copies of their tables with the same indexes and constraints.
@@ -823,6 +848,9 @@ struct Floor {
     /// Into plain copies: the columns only, no index, no key (the volume alone).
     plain_secs: f64,
     rows: u64,
+    /// The least any posting must write ([`MINIMAL_TABLES`]), with its keys.
+    minimal_secs: f64,
+    minimal_rows: u64,
 }
 
 /// PostgreSQL writing every row one import's posting wrote, itself: the rows are staged in
@@ -855,38 +883,67 @@ async fn floor(url: &str, import_id: &str) -> Result<Floor> {
         .execute(&mut conn)
         .await?;
     }
-    let mut timed = Vec::with_capacity(2);
-    let mut rows = 0;
-    for target in ["floor", "floor_plain"] {
+    for (table, select, keys, index) in MINIMAL_TABLES {
+        let index = if index.is_empty() {
+            String::new()
+        } else {
+            format!("; CREATE INDEX ON floor_minimal_{table} ({index})")
+        };
+        run(format!(
+            "DROP TABLE IF EXISTS floor_src_minimal_{table}; \
+             CREATE TEMP TABLE floor_src_minimal_{table} AS {}; \
+             DROP TABLE IF EXISTS floor_minimal_{table}; \
+             CREATE TABLE floor_minimal_{table} (LIKE {table}, {keys}){index}",
+            select.replace("$SRC", &format!("floor_src_{table}"))
+        ))
+        .execute(&mut conn)
+        .await?;
+    }
+    let all: Vec<&str> = FLOOR_TABLES.iter().map(|(t, _)| *t).collect();
+    let minimal: Vec<&str> = MINIMAL_TABLES.iter().map(|(t, ..)| *t).collect();
+    let mut timed = Vec::with_capacity(3);
+    for (target, source, tables) in [
+        ("floor", "floor_src", &all),
+        ("floor_plain", "floor_src", &all),
+        ("floor_minimal", "floor_src_minimal", &minimal),
+    ] {
         let started = Instant::now();
-        rows = 0;
+        let mut rows = 0;
         let mut tx = conn.begin().await?;
-        for (table, _) in FLOOR_TABLES {
+        for table in tables {
             rows += run(format!(
-                "INSERT INTO {target}_{table} SELECT * FROM floor_src_{table}"
+                "INSERT INTO {target}_{table} SELECT * FROM {source}_{table}"
             ))
             .execute(&mut *tx)
             .await?
             .rows_affected();
         }
         tx.commit().await?;
-        timed.push(started.elapsed().as_secs_f64());
+        timed.push((started.elapsed().as_secs_f64(), rows));
     }
     for (table, _) in FLOOR_TABLES {
         run(format!(
-            "DROP TABLE floor_{table}; DROP TABLE floor_plain_{table}"
+            "DROP TABLE floor_{table}; DROP TABLE floor_plain_{table}; \
+             DROP TABLE IF EXISTS floor_minimal_{table}"
         ))
         .execute(&mut conn)
         .await?;
     }
     conn.close().await?;
-    let [indexed_secs, plain_secs] = timed[..] else {
+    let [
+        (indexed_secs, rows),
+        (plain_secs, _),
+        (minimal_secs, minimal_rows),
+    ] = timed[..]
+    else {
         bail!("the floor was timed {} times", timed.len());
     };
     Ok(Floor {
         indexed_secs,
         plain_secs,
         rows,
+        minimal_secs,
+        minimal_rows,
     })
 }
 
@@ -1281,12 +1338,28 @@ async fn bench_backend(
                 indexed_secs: secs,
                 plain_secs,
                 rows: written,
+                minimal_secs,
+                minimal_rows,
             } = floor(url, id).await?;
             log(format!(
                 "{backend} floor {n}: PostgreSQL wrote the {written} rows posting wrote in \
-                 {secs:.2} s ({plain_secs:.2} s without indexes); posting took {:.1}× that",
-                post_secs / secs.max(1e-9)
+                 {secs:.2} s ({plain_secs:.2} s without indexes); posting took {:.1}× that; \
+                 the {minimal_rows} rows any posting must write took {minimal_secs:.2} s = \
+                 {:.1}× COPY",
+                post_secs / secs.max(1e-9),
+                minimal_secs * base_rate / *n as f64
             ));
+            // The least any posting must write, against COPY: how small "small" can be.
+            rows.push(Row {
+                backend: backend.into(),
+                phase: "minimal",
+                lines: *n,
+                secs: minimal_secs,
+                rss_kib: 0,
+                file_bytes: 0,
+                baseline: Some((bname, base_rate)),
+                detail: json!({ "rows_written": minimal_rows, "how": "INSERT … SELECT of the least any posting must write per credit: the line (key, dedupe key unique per statement), the one ledger line crediting the payer's receivable (key, party index), the message (key)" }),
+            });
             // Each way PostgreSQL wrote posting's rows, and posting against it.
             for (phase, versus, secs, how) in [
                 (
