@@ -71,6 +71,13 @@ async fn lines_in_order(f: &Fixture) -> Vec<line::Model> {
         .await
 }
 
+/// How the payment a line posted was allocated.
+async fn allocations_of(f: &Fixture, line: &line::Model) -> Vec<allocation::Model> {
+    let payment = line.payment_id.expect("the line posted a payment");
+    f.all(allocation::Entity::find().filter(allocation::Column::PaymentId.eq(payment)))
+        .await
+}
+
 /// How each line was matched, to whom, and its status.
 fn matches(lines: &[line::Model]) -> Vec<(Option<&str>, Option<uuid::Uuid>, &str)> {
     lines
@@ -245,10 +252,7 @@ async fn a_decision_number_in_the_title_finds_the_party_and_pays_that_obligation
     );
     // Each posted credit went wholly to the lease its title names.
     for (line, lease) in lines.iter().take(3).zip([&lease, &lease, &others]) {
-        let payment = line.payment_id.unwrap();
-        let allocations = f
-            .all(allocation::Entity::find().filter(allocation::Column::PaymentId.eq(payment)))
-            .await;
+        let allocations = allocations_of(&f, line).await;
         let installment = lease.installments[0].id;
         assert_eq!(
             allocations
@@ -335,12 +339,7 @@ async fn installments_named_in_the_title_are_paid_before_older_arrears() {
         arrears.installments[0].id,
     ];
     for (line, installment) in lines.iter().zip(expected) {
-        let allocations = f
-            .all(
-                allocation::Entity::find()
-                    .filter(allocation::Column::PaymentId.eq(line.payment_id.unwrap())),
-            )
-            .await;
+        let allocations = allocations_of(&f, line).await;
         assert_eq!(
             allocations
                 .iter()
@@ -376,12 +375,7 @@ async fn a_clerk_assigning_a_credit_to_its_payer_keeps_the_installment_its_title
     .await
     .unwrap();
     // The third installment (due 15.09), not the overdue first one the general rule pays.
-    let allocations = f
-        .all(
-            allocation::Entity::find()
-                .filter(allocation::Column::PaymentId.eq(resolved.payment_id.unwrap())),
-        )
-        .await;
+    let allocations = allocations_of(&f, &resolved).await;
     assert_eq!(
         allocations
             .iter()
