@@ -101,10 +101,11 @@ impl Title {
         })
     }
 
-    /// The installments the title names by number, next to the word for installment — before
-    /// it (`II rata`, `I i II raty`, `druga rata`) or after it (`rata 2`, `rata nr 3`, `raty 1
-    /// oraz 2`) — with the tax year if the title gives exactly one (`2026`, also inside a
-    /// date). `None` when no installment is named, or two places name different ones.
+    /// The installments the title names by number, next to the word for installment — after
+    /// it (`rata 2`, `rata nr 3`, `raty 1 oraz 2`) or, if none follows, before it (`II rata`,
+    /// `I i II raty`, `druga rata`) — with the tax year if the title gives exactly one
+    /// (`2026`, also inside a date). `None` when no installment is named, or two places name
+    /// different ones.
     pub fn named_installments(&self) -> Option<NamedInstallments> {
         let words = &self.words;
         let mut numbers: Vec<i32> = Vec::new();
@@ -113,12 +114,16 @@ impl Title {
             if !is_installment_word(word) {
                 continue;
             }
-            let mut here = numbers_before(words, at);
             let mut after = at + 1;
             if words.get(after).is_some_and(|w| w == "NR" || w == "NUMER") {
                 after += 1;
             }
-            here.extend(numbers_after(words, after));
+            // The number after the word, else the one before it: in `zaliczka i rata 2` the
+            // `i` before is "and", not the numeral one.
+            let mut here = numbers_after(words, after);
+            if here.is_empty() {
+                here = numbers_before(words, at);
+            }
             if here.is_empty() {
                 continue;
             }
@@ -268,6 +273,7 @@ mod tests {
         assert_eq!(named("raty 1 oraz 2"), Some((vec![1, 2], None)));
         assert_eq!(named("rata I i II"), Some((vec![1, 2], None)));
         assert_eq!(named("wpłata i II rata"), Some((vec![2], None)));
+        assert_eq!(named("zaliczka i rata 2"), Some((vec![2], None)));
         // The same installment twice is one; two different ones name nothing.
         assert_eq!(named("II rata (rata 2)"), Some((vec![2], None)));
         assert_eq!(named("II rata, rata 3"), None);
