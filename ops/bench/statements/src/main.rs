@@ -823,8 +823,8 @@ const FLOOR_TABLES: [(&str, &str); 7] = [
 /// index a party's account is read by; the bank's side summed into one line per statement)
 /// and the "payment posted" message (its key). No payment record, no allocations, no journal
 /// entry of its own: an import that writes less loses the line, the payer's account or the
-/// message.
-/// (table, rows, keys, index or "").
+/// message. Each entry: the table, its rows (a `SELECT` from `$SRC`), its keys, and one more
+/// index (or none: "").
 const MINIMAL_TABLES: [(&str, &str, &str, &str); 3] = [
     (
         "st_lines",
@@ -859,7 +859,8 @@ struct Floor {
 /// and again into plain copies (`LIKE …`: no indexes). No parsing, no network, no
 /// decisions: the least a database can spend on those writes, with and without the indexes.
 /// The installments' updates are left out (their rows cannot be put back as they were), so
-/// the floor is lower than the real one.
+/// the floor is lower than the real one. Last, the least any posting must write
+/// ([`MINIMAL_TABLES`]), into tables with only its keys.
 async fn floor(url: &str, import_id: &str) -> Result<Floor> {
     Uuid::parse_str(import_id).context("the import's id")?;
     let schema = wspolnota_core::TenantSlug::parse(env::SLUG)
