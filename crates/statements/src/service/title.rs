@@ -33,7 +33,7 @@ const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
 #[derive(Debug, Clone)]
 pub struct Title {
     upper: String,
-    /// Upper-cased, split at anything but letters and digits (Ł and Ż kept inside words).
+    /// Upper-cased, split at anything but letters and digits.
     words: Vec<String>,
     documents: Vec<DocumentNumber>,
 }
@@ -42,7 +42,7 @@ impl Title {
     pub fn read(text: &str) -> Self {
         let upper = text.to_uppercase();
         let words = upper
-            .split(|c: char| !c.is_alphanumeric() && c != 'Ł' && c != 'Ż')
+            .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .map(str::to_owned)
             .collect();
