@@ -42,3 +42,29 @@ pub(crate) fn index(
 pub(crate) fn text<T: IntoIden>(col: T, len: u32) -> ColumnDef {
     ColumnDef::new(col).string_len(len).not_null().to_owned()
 }
+
+/// Machine keys (idempotency and dedupe keys: ASCII prefixes, ids, bank references) need no
+/// linguistic order, yet under the database's collation (`pl_PL.UTF-8`, ICU `pl-PL`, even
+/// `C.UTF-8`) every comparison in their unique indexes goes through the locale: a quarter to
+/// two fifths of each index insert. `COLLATE "C"` compares bytes; equality is unchanged, so
+/// is every lookup. Each `(table, column, length)` is a `varchar(length)`. SQLite already
+/// compares bytes (`BINARY`).
+pub(crate) async fn collate_keys(
+    m: &SchemaManager<'_>,
+    keys: &[(&str, &str, u32)],
+    bytewise: bool,
+) -> Result<(), DbErr> {
+    if m.get_database_backend() != sea_orm_migration::sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let collation = if bytewise { "\"C\"" } else { "\"default\"" };
+    for (table, column, len) in keys {
+        m.get_connection()
+            .execute_unprepared(&format!(
+                "ALTER TABLE {table} ALTER COLUMN {column} \
+                 TYPE varchar({len}) COLLATE {collation}"
+            ))
+            .await?;
+    }
+    Ok(())
+}

@@ -166,3 +166,68 @@ async fn the_search_path_does_not_outlive_its_transaction() {
     tx.commit().await.unwrap();
     assert_eq!(audit_rows(&f.store, "kurow").await, 0);
 }
+
+/// Idempotency and dedupe keys compare bytes, not the locale's letters, in their unique
+/// indexes (and still refuse a second row under the same key). SQLite compares bytes anyway.
+#[tokio::test]
+async fn machine_keys_compare_bytes() {
+    let f = fixture(2).await;
+    f.store.migrate_platform().await.unwrap();
+    f.store.migrate_tenant(&slug("zamosc")).await.unwrap();
+    let tx = f.store.begin(&slug("zamosc")).await.unwrap();
+    let backend = tx.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let rows = tx
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT table_name || '.' || column_name AS col, \
+                 COALESCE(collation_name, '') AS coll FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND (column_name IN \
+                 ('idempotency_key', 'dedupe_key') OR table_name = 'st_seen' AND \
+                 column_name = 'account') ORDER BY 1",
+            ))
+            .await
+            .unwrap();
+        let got: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get("", "col").unwrap(),
+                    r.try_get("", "coll").unwrap(),
+                )
+            })
+            .collect();
+        let expected = [
+            "finance_payments.idempotency_key",
+            "ledger_entries.idempotency_key",
+            "outbox.dedupe_key",
+            "pay_inbox.dedupe_key",
+            "pay_payments.idempotency_key",
+            "st_seen.account",
+            "st_seen.dedupe_key",
+        ];
+        for col in expected {
+            assert!(
+                got.iter().any(|(c, coll)| c == col && coll == "C"),
+                "{col} should collate as \"C\": {got:?}"
+            );
+        }
+    }
+    let insert = "INSERT INTO st_seen (account, dedupe_key, line_id) \
+                  VALUES ('PL61109010140000071219812874', 'TNR:Ź.1', $1)";
+    tx.execute_raw(Statement::from_sql_and_values(
+        backend,
+        insert,
+        [uuid::Uuid::now_v7().into()],
+    ))
+    .await
+    .unwrap();
+    let again = tx
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            insert,
+            [uuid::Uuid::now_v7().into()],
+        ))
+        .await;
+    assert!(again.is_err(), "the same key twice was accepted");
+}

@@ -12,7 +12,11 @@ mod m20261127_000300_statements;
 mod m20261127_000310_st_lines_unmatched;
 mod m20261127_000400_notify;
 mod m20261127_000410_dunning;
+mod m20261128_000003_outbox_key_bytes;
 mod m20261128_000130_obligation_reference;
+mod m20261128_000140_finance_keys_bytes;
+mod m20261128_000220_payments_keys_bytes;
+mod m20261128_000320_statement_keys_bytes;
 
 pub use m20261127_000001_core::TenantAuditLog;
 
@@ -36,6 +40,7 @@ pub fn core() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261127_000001_core::Migration),
         Box::new(m20261127_000002_outbox::Migration),
+        Box::new(m20261128_000003_outbox_key_bytes::Migration),
     ]
 }
 
@@ -46,6 +51,7 @@ pub fn finance() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261127_000110_installments_hot::Migration),
         Box::new(m20261127_000120_correction_lookups::Migration),
         Box::new(m20261128_000130_obligation_reference::Migration),
+        Box::new(m20261128_000140_finance_keys_bytes::Migration),
     ]
 }
 
@@ -54,6 +60,7 @@ pub fn payments() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261127_000200_payments::Migration),
         Box::new(m20261127_000210_payouts::Migration),
+        Box::new(m20261128_000220_payments_keys_bytes::Migration),
     ]
 }
 
@@ -62,6 +69,7 @@ pub fn statements() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261127_000300_statements::Migration),
         Box::new(m20261127_000310_st_lines_unmatched::Migration),
+        Box::new(m20261128_000320_statement_keys_bytes::Migration),
     ]
 }
 
