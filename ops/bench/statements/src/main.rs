@@ -441,6 +441,7 @@ async fn phase_baseline(common: &Common, at: &Location, lines: usize, tag: u32) 
             )))
             .execute(&mut conn)
             .await?;
+            checkpoint(&mut conn).await?;
             let started = Instant::now();
             let mut copy = conn
                 .copy_in_raw(
@@ -596,6 +597,9 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
     let (reader, file_bytes) = open_file(file)?;
     let ctx = env.system();
     let stats_before = pg_table_stats(&env).await?;
+    if let Location::Postgres(url) = at {
+        checkpoint(&mut sqlx::PgConnection::connect(url).await?).await?;
+    }
     let cpu_before = cpu_secs();
     let started = Instant::now();
     let summary = import(
@@ -715,6 +719,9 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
 async fn phase_undo(common: &Common, at: &Location, import_id: Uuid, lines: usize) -> Result<bool> {
     let config = load_config(&common.tenants_dir())?;
     let env = Env::open(at, config).await?;
+    if let Location::Postgres(url) = at {
+        checkpoint(&mut sqlx::PgConnection::connect(url).await?).await?;
+    }
     let started = Instant::now();
     undo(&env.statements, &env.clerk(), import_id, "bench: undo")
         .await
@@ -841,6 +848,14 @@ const MINIMAL_TABLES: [(&str, &str, &str, &str); 3] = [
     ("outbox", "SELECT * FROM $SRC", "PRIMARY KEY (id)", ""),
 ];
 
+/// Starts a timed PostgreSQL phase from a checkpoint. Otherwise one set off by the WAL of
+/// what ran before (the set-up, the import) may run during the phase, and each page the phase
+/// touches first is then logged whole: seconds that depend on which phase came after which.
+async fn checkpoint(conn: &mut sqlx::PgConnection) -> Result<()> {
+    sqlx::raw_sql("CHECKPOINT").execute(conn).await?;
+    Ok(())
+}
+
 /// What PostgreSQL itself spends writing the rows one import's posting wrote.
 struct Floor {
     /// Into copies of their tables with the same indexes and constraints.
@@ -908,6 +923,7 @@ async fn floor(url: &str, import_id: &str) -> Result<Floor> {
         ("floor_plain", "floor_src", &all),
         ("floor_minimal", "floor_src_minimal", &minimal),
     ] {
+        checkpoint(&mut conn).await?;
         let started = Instant::now();
         let mut rows = 0;
         let mut tx = conn.begin().await?;
