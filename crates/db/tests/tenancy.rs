@@ -183,8 +183,8 @@ async fn machine_keys_compare_bytes() {
                 "SELECT table_name || '.' || column_name AS col, \
                  COALESCE(collation_name, '') AS coll FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND (column_name IN \
-                 ('idempotency_key', 'dedupe_key') OR table_name = 'st_seen' AND \
-                 column_name = 'account') ORDER BY 1",
+                 ('idempotency_key', 'dedupe_key', 'account_key') OR table_name = 'st_seen' \
+                 AND column_name = 'account') ORDER BY 1",
             ))
             .await
             .unwrap();
@@ -203,6 +203,7 @@ async fn machine_keys_compare_bytes() {
             "outbox.dedupe_key",
             "pay_inbox.dedupe_key",
             "pay_payments.idempotency_key",
+            "st_payer_accounts.account_key",
             "st_seen.account",
             "st_seen.dedupe_key",
         ];

@@ -1,6 +1,7 @@
 //! The statements e-service's GraphQL, for finance clerks: `statements { import … }` uploads a
 //! file (GraphQL multipart request), `statements { imports unmatched reconciliation }` lists
-//! what came in and what waits, `resolveLine` and `undoImport` correct it.
+//! what came in and what waits, `payerSuggestions` names the payers clerks recognised before
+//! by the sender's account, `resolveLine` and `undoImport` correct it.
 
 use std::io::Read;
 
@@ -18,7 +19,7 @@ use crate::entity::{import, line, statement};
 use crate::parse::FormatHint;
 use crate::service::import::{ImportInput, ImportSummary};
 use crate::service::resolve::Resolution;
-use crate::service::{Statements, import as importer, report, resolve, undo};
+use crate::service::{Statements, import as importer, payers, report, resolve, undo};
 
 fn visible(gql: &Context<'_>) -> bool {
     eservice_visible(gql, ID_)
@@ -48,6 +49,18 @@ pub enum StatementFormat {
     /// Recognised from the content.
     #[graphql(name = "AUTO")]
     Auto,
+}
+
+/// A payer a clerk recognised before by the account a credit came from.
+#[derive(SimpleObject)]
+pub struct PayerSuggestion {
+    pub party_id: ID,
+    /// The party's number in the municipality's register.
+    pub party_number: String,
+    pub party_name: String,
+    /// Credits from the account clerks have assigned to this party.
+    pub assignments: i32,
+    pub last_assigned_at: DateTime<Utc>,
 }
 
 #[derive(SimpleObject)]
@@ -331,6 +344,29 @@ impl StatementsQuery {
             .map_err(ext)?;
         tx.commit().await.map_err(ext)?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Parties clerks have assigned credits from this unmatched credit's sender account to,
+    /// the latest first (at most five): a suggestion, not a match.
+    async fn payer_suggestions(
+        &self,
+        gql: &Context<'_>,
+        line_id: ID,
+    ) -> async_graphql::Result<Vec<PayerSuggestion>> {
+        let line_id = uuid("lineId", &line_id)?;
+        let found = payers::suggestions(svc(gql)?, ctx(gql)?, line_id)
+            .await
+            .map_err(ext)?;
+        Ok(found
+            .into_iter()
+            .map(|s| PayerSuggestion {
+                party_id: ID(s.party.id.to_string()),
+                party_number: s.party.number.to_string(),
+                party_name: s.party.name,
+                assignments: s.assignments,
+                last_assigned_at: s.last_assigned_at,
+            })
+            .collect())
     }
 
     /// Statement balances, unidentified receipts, money in transit older than

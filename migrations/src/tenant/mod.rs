@@ -17,6 +17,7 @@ mod m20261128_000130_obligation_reference;
 mod m20261128_000140_finance_keys_bytes;
 mod m20261128_000220_payments_keys_bytes;
 mod m20261128_000320_statement_keys_bytes;
+mod m20261128_000330_payer_accounts;
 
 pub use m20261127_000001_core::TenantAuditLog;
 
@@ -70,6 +71,7 @@ pub fn statements() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261127_000300_statements::Migration),
         Box::new(m20261127_000310_st_lines_unmatched::Migration),
         Box::new(m20261128_000320_statement_keys_bytes::Migration),
+        Box::new(m20261128_000330_payer_accounts::Migration),
     ]
 }
 

@@ -23,6 +23,9 @@ fn mt940_amount(grosze: i64) -> String {
     format!("{},{:02}", grosze / 100, grosze % 100)
 }
 
+/// The account every credit of [`mt940`] comes from (Jan Kowalski's).
+const SENDER_ACCOUNT: &str = "61109010140000071219812874";
+
 /// One transaction of the statement.
 pub(crate) struct Tx {
     pub credit: bool,
@@ -54,7 +57,8 @@ pub(crate) fn mt940(number: u32, yymmdd: &str, txs: &[Tx]) -> Vec<u8> {
             .map(|id| format!("ID IPH: XX{id}; "))
             .unwrap_or_default();
         let info = format!(
-            "911 TRANSAKCJA IPH; {iph}OD: JAN KOWALSKI UL. RYNEK 1 ZAMOŚĆ; TYT.: {}; TNR: {}",
+            "911 TRANSAKCJA IPH; {iph}OD: JAN KOWALSKI UL. RYNEK 1 ZAMOŚĆ; \
+             Z RACH.: {SENDER_ACCOUNT}; TYT.: {}; TNR: {}",
             tx.title, tx.tnr
         );
         let chars: Vec<char> = info.chars().collect();
@@ -465,6 +469,34 @@ async fn a_statement_pays_installments_settles_a_payout_and_queues_the_unknown()
         grosze(&recon["ledgerBank"]) - bank_before,
         paid + grosze(&payout["amount"]) + unknown,
         "{recon}"
+    );
+    // The unknown credit is back in the queue, and the clerk's earlier decision on a credit
+    // from the same account is suggested (not posted).
+    let unmatched = app
+        .gql_ok(
+            &h,
+            "query { statements { unmatched { id counterpartyAccount } } }",
+            json!({}),
+            Some(&clerk_token),
+        )
+        .await["statements"]["unmatched"]
+        .clone();
+    assert_eq!(
+        unmatched[0]["counterpartyAccount"], SENDER_ACCOUNT,
+        "{unmatched}"
+    );
+    let suggested = app
+        .gql_ok(
+            &h,
+            "query($l: ID!) { statements { payerSuggestions(lineId: $l) { partyId assignments } } }",
+            json!({ "l": unmatched[0]["id"] }),
+            Some(&clerk_token),
+        )
+        .await["statements"]["payerSuggestions"]
+        .clone();
+    assert_eq!(
+        suggested,
+        json!([{ "partyId": party_id, "assignments": 1 }])
     );
 }
 

@@ -2,5 +2,6 @@
 
 pub mod import;
 pub mod line;
+pub mod payer_account;
 pub mod seen;
 pub mod statement;

@@ -3,12 +3,14 @@
 //!
 //! - [`import`]: parse (streaming) → dedupe per account → match → post, in one transaction.
 //! - [`matching`]: which party (or gateway payout) a credit belongs to.
-//! - [`resolve`]: a clerk's decision on an unmatched line.
+//! - [`resolve`]: a clerk's decision on an unmatched line; [`payers`]: the payers clerks
+//!   recognised before, suggested for the next credit from the same account.
 //! - [`undo`]: an import reversed entry by entry.
 //! - [`report`]: reconciliation of statements, the ledger and money in transit.
 
 pub mod import;
 pub mod matching;
+pub mod payers;
 pub mod report;
 pub mod resolve;
 pub mod title;

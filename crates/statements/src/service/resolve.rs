@@ -1,6 +1,7 @@
 //! A finance clerk's decision on an unmatched credit (booked Wn bank / Ma 240 at import):
 //! assign it to its payer (and obligation), recognise it as non-tax income, or return it to
-//! the sender. Each decision is one balanced entry out of 240, audited.
+//! the sender. Each decision is one balanced entry out of 240, audited; an assignment also
+//! remembers the sender's account with the payer ([`super::payers`]).
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
@@ -9,8 +10,8 @@ use wspolnota_finance::entity::{installment, party};
 use wspolnota_finance::ledger::{self, Entry, Line};
 use wspolnota_finance::service::payments::{Channel, NewPayment, record_in};
 
-use super::Statements;
 use super::title::Title;
+use super::{Statements, payers};
 use crate::entity::line;
 
 #[derive(Debug, Clone)]
@@ -106,6 +107,9 @@ pub async fn resolve(
                 },
             )
             .await?;
+            if let Some(account) = &found.counterparty_account {
+                payers::remember(&*tx, account, party_id, ctx.clock().now()).await?;
+            }
             row.status = Set("resolved".to_owned());
             row.matched_by = Set(Some("clerk".to_owned()));
             row.party_id = Set(Some(party_id));
