@@ -1,6 +1,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::columns;
+mod keys_bytewise;
 mod m20261127_000001_core;
 mod m20261127_000002_outbox;
 mod m20261127_000100_finance;
@@ -12,11 +13,7 @@ mod m20261127_000300_statements;
 mod m20261127_000310_st_lines_unmatched;
 mod m20261127_000400_notify;
 mod m20261127_000410_dunning;
-mod m20261128_000003_outbox_key_bytes;
 mod m20261128_000130_obligation_reference;
-mod m20261128_000140_finance_keys_bytes;
-mod m20261128_000220_payments_keys_bytes;
-mod m20261128_000320_statement_keys_bytes;
 mod m20261128_000330_payer_accounts;
 
 pub use m20261127_000001_core::TenantAuditLog;
@@ -41,7 +38,7 @@ pub fn core() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261127_000001_core::Migration),
         Box::new(m20261127_000002_outbox::Migration),
-        Box::new(m20261128_000003_outbox_key_bytes::Migration),
+        Box::new(keys_bytewise::OUTBOX),
     ]
 }
 
@@ -52,7 +49,7 @@ pub fn finance() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261127_000110_installments_hot::Migration),
         Box::new(m20261127_000120_correction_lookups::Migration),
         Box::new(m20261128_000130_obligation_reference::Migration),
-        Box::new(m20261128_000140_finance_keys_bytes::Migration),
+        Box::new(keys_bytewise::FINANCE),
     ]
 }
 
@@ -61,7 +58,7 @@ pub fn payments() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261127_000200_payments::Migration),
         Box::new(m20261127_000210_payouts::Migration),
-        Box::new(m20261128_000220_payments_keys_bytes::Migration),
+        Box::new(keys_bytewise::PAYMENTS),
     ]
 }
 
@@ -70,7 +67,7 @@ pub fn statements() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261127_000300_statements::Migration),
         Box::new(m20261127_000310_st_lines_unmatched::Migration),
-        Box::new(m20261128_000320_statement_keys_bytes::Migration),
+        Box::new(keys_bytewise::STATEMENTS),
         Box::new(m20261128_000330_payer_accounts::Migration),
     ]
 }
