@@ -50,6 +50,16 @@ async fn lines(f: &Fixture) -> Vec<line::Model> {
         .await
 }
 
+/// Who is suggested for `line`, with how many assignments, in order.
+async fn suggested(f: &Fixture, svc: &Statements, line: &line::Model) -> Vec<(uuid::Uuid, i32)> {
+    suggestions(svc, &f.clerk, line.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| (s.party.id, s.assignments))
+        .collect()
+}
+
 /// A clerk assigns `line` to `party`, some minutes after the last decision.
 async fn assign(f: &Fixture, svc: &Statements, line: &line::Model, party: uuid::Uuid) {
     f.advance_minutes(10);
@@ -81,20 +91,10 @@ async fn a_payer_a_clerk_recognised_is_suggested_for_the_next_credit_from_the_sa
         .unwrap();
     let first = lines(&f).await.remove(0);
     assert_eq!(first.status, "unmatched");
-    assert!(
-        suggestions(&svc, &f.clerk, first.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(suggested(&f, &svc, &first).await.is_empty());
     assign(&f, &svc, &first, f.party.id).await;
     // Resolved, it waits for nobody: no suggestions either.
-    assert!(
-        suggestions(&svc, &f.clerk, first.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(suggested(&f, &svc, &first).await.is_empty());
 
     // The same account written another way, and a stranger's.
     import(
@@ -115,20 +115,8 @@ async fn a_payer_a_clerk_recognised_is_suggested_for_the_next_credit_from_the_sa
     // Still the clerk's to decide: suggested, not posted.
     assert_eq!(again.status, "unmatched");
     assert_eq!(again.payment_id, None);
-    let suggested = suggestions(&svc, &f.clerk, again.id).await.unwrap();
-    assert_eq!(
-        suggested
-            .iter()
-            .map(|s| (s.party.id, s.assignments))
-            .collect::<Vec<_>>(),
-        vec![(f.party.id, 1)]
-    );
-    assert!(
-        suggestions(&svc, &f.clerk, stranger.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(suggested(&f, &svc, again).await, vec![(f.party.id, 1)]);
+    assert!(suggested(&f, &svc, stranger).await.is_empty());
 
     // This time the money was the spouse's: both are remembered, the latest first.
     assign(&f, &svc, again, spouse.id).await;
@@ -136,12 +124,8 @@ async fn a_payer_a_clerk_recognised_is_suggested_for_the_next_credit_from_the_sa
         .await
         .unwrap();
     let third = lines(&f).await.remove(3);
-    let suggested = suggestions(&svc, &f.clerk, third.id).await.unwrap();
     assert_eq!(
-        suggested
-            .iter()
-            .map(|s| (s.party.id, s.assignments))
-            .collect::<Vec<_>>(),
+        suggested(&f, &svc, &third).await,
         vec![(spouse.id, 1), (f.party.id, 1)]
     );
     // A second assignment to the same payer counts, and makes it the latest again.
@@ -150,12 +134,8 @@ async fn a_payer_a_clerk_recognised_is_suggested_for_the_next_credit_from_the_sa
         .await
         .unwrap();
     let fourth = lines(&f).await.remove(4);
-    let suggested = suggestions(&svc, &f.clerk, fourth.id).await.unwrap();
     assert_eq!(
-        suggested
-            .iter()
-            .map(|s| (s.party.id, s.assignments))
-            .collect::<Vec<_>>(),
+        suggested(&f, &svc, &fourth).await,
         vec![(f.party.id, 2), (spouse.id, 1)]
     );
     f.assert_balanced().await;
