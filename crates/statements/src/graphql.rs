@@ -354,9 +354,7 @@ impl StatementsQuery {
         line_id: ID,
     ) -> async_graphql::Result<Vec<PayerSuggestion>> {
         let line_id = uuid("lineId", &line_id)?;
-        let found = payers::suggestions(svc(gql)?, ctx(gql)?, line_id)
-            .await
-            .map_err(ext)?;
+        let found = payers::suggestions(ctx(gql)?, line_id).await.map_err(ext)?;
         Ok(found
             .into_iter()
             .map(|s| PayerSuggestion {

@@ -51,8 +51,8 @@ async fn lines(f: &Fixture) -> Vec<line::Model> {
 }
 
 /// Who is suggested for `line`, with how many assignments, in order.
-async fn suggested(f: &Fixture, svc: &Statements, line: &line::Model) -> Vec<(uuid::Uuid, i32)> {
-    suggestions(svc, &f.clerk, line.id)
+async fn suggested(f: &Fixture, line: &line::Model) -> Vec<(uuid::Uuid, i32)> {
+    suggestions(&f.clerk, line.id)
         .await
         .unwrap()
         .iter()
@@ -91,10 +91,10 @@ async fn a_payer_a_clerk_recognised_is_suggested_for_the_next_credit_from_the_sa
         .unwrap();
     let first = lines(&f).await.remove(0);
     assert_eq!(first.status, "unmatched");
-    assert!(suggested(&f, &svc, &first).await.is_empty());
+    assert!(suggested(&f, &first).await.is_empty());
     assign(&f, &svc, &first, f.party.id).await;
     // Resolved, it waits for nobody: no suggestions either.
-    assert!(suggested(&f, &svc, &first).await.is_empty());
+    assert!(suggested(&f, &first).await.is_empty());
 
     // The same account written another way, and a stranger's.
     import(
@@ -115,8 +115,8 @@ async fn a_payer_a_clerk_recognised_is_suggested_for_the_next_credit_from_the_sa
     // Still the clerk's to decide: suggested, not posted.
     assert_eq!(again.status, "unmatched");
     assert_eq!(again.payment_id, None);
-    assert_eq!(suggested(&f, &svc, again).await, vec![(f.party.id, 1)]);
-    assert!(suggested(&f, &svc, stranger).await.is_empty());
+    assert_eq!(suggested(&f, again).await, vec![(f.party.id, 1)]);
+    assert!(suggested(&f, stranger).await.is_empty());
 
     // This time the money was the spouse's: both are remembered, the latest first.
     assign(&f, &svc, again, spouse.id).await;
@@ -125,7 +125,7 @@ async fn a_payer_a_clerk_recognised_is_suggested_for_the_next_credit_from_the_sa
         .unwrap();
     let third = lines(&f).await.remove(3);
     assert_eq!(
-        suggested(&f, &svc, &third).await,
+        suggested(&f, &third).await,
         vec![(spouse.id, 1), (f.party.id, 1)]
     );
     // A second assignment to the same payer counts, and makes it the latest again.
@@ -135,7 +135,7 @@ async fn a_payer_a_clerk_recognised_is_suggested_for_the_next_credit_from_the_sa
         .unwrap();
     let fourth = lines(&f).await.remove(4);
     assert_eq!(
-        suggested(&f, &svc, &fourth).await,
+        suggested(&f, &fourth).await,
         vec![(f.party.id, 2), (spouse.id, 1)]
     );
     f.assert_balanced().await;
@@ -149,9 +149,9 @@ async fn only_a_finance_clerk_sees_suggestions() {
         .await
         .unwrap();
     let line = lines(&f).await.remove(0);
-    let refused = suggestions(&svc, &f.resident(), line.id).await.unwrap_err();
+    let refused = suggestions(&f.resident(), line.id).await.unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Forbidden);
-    let missing = suggestions(&svc, &f.clerk, uuid::Uuid::now_v7())
+    let missing = suggestions(&f.clerk, uuid::Uuid::now_v7())
         .await
         .unwrap_err();
     assert_eq!(missing.code(), ErrorCode::NotFound);

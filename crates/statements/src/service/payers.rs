@@ -17,7 +17,6 @@ use uuid::Uuid;
 use wspolnota_core::{AppError, AppResult, ClerkScope, Ctx, TenantDb};
 use wspolnota_finance::entity::party;
 
-use super::Statements;
 use crate::entity::{line, payer_account};
 
 /// Characters of an account that identify it here (see the module's notes).
@@ -82,11 +81,7 @@ pub(crate) async fn remember<C: ConnectionTrait>(
 
 /// The parties clerks have assigned credits from this credit's account to, the latest first.
 /// Nothing for a line without a sender's account or one that is not waiting for a clerk.
-pub async fn suggestions(
-    _svc: &Statements,
-    ctx: &Ctx,
-    line_id: Uuid,
-) -> AppResult<Vec<Suggestion>> {
+pub async fn suggestions(ctx: &Ctx, line_id: Uuid) -> AppResult<Vec<Suggestion>> {
     ctx.require_clerk(ClerkScope::Finance)?;
     let tx = TenantDb::begin(ctx).await?;
     let found = line::Entity::find_by_id(line_id)
