@@ -45,9 +45,10 @@ pub(crate) fn text<T: IntoIden>(col: T, len: u32) -> ColumnDef {
 
 /// Machine keys (idempotency and dedupe keys: ASCII prefixes, ids, bank references) need no
 /// linguistic order, yet under the database's collation (`pl_PL.UTF-8`, ICU `pl-PL`, even
-/// `C.UTF-8`) every comparison in their unique indexes goes through the locale: a quarter to
-/// two fifths of each index insert. `COLLATE "C"` compares bytes; equality is unchanged, so
-/// is every lookup. Each `(table, column, length)` is a `varchar(length)`. SQLite already
+/// `C.UTF-8`) every comparison in their unique indexes goes through the locale: measured, a
+/// sixth to a fifth of each index insert under `C.UTF-8`, two fifths under ICU `pl-PL`
+/// (`ops/bench/README.md`). `COLLATE "C"` compares bytes; equality is unchanged, so is every
+/// lookup. Each `(table, column, length)` is a `varchar(length)`. SQLite already
 /// compares bytes (`BINARY`).
 pub(crate) async fn collate_keys(
     m: &SchemaManager<'_>,

@@ -597,9 +597,7 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
     let (reader, file_bytes) = open_file(file)?;
     let ctx = env.system();
     let stats_before = pg_table_stats(&env).await?;
-    if let Location::Postgres(url) = at {
-        checkpoint(&mut sqlx::PgConnection::connect(url).await?).await?;
-    }
+    checkpoint_at(at).await?;
     let cpu_before = cpu_secs();
     let started = Instant::now();
     let summary = import(
@@ -719,9 +717,7 @@ async fn phase_import(common: &Common, at: &Location, file: &Path, lines: usize)
 async fn phase_undo(common: &Common, at: &Location, import_id: Uuid, lines: usize) -> Result<bool> {
     let config = load_config(&common.tenants_dir())?;
     let env = Env::open(at, config).await?;
-    if let Location::Postgres(url) = at {
-        checkpoint(&mut sqlx::PgConnection::connect(url).await?).await?;
-    }
+    checkpoint_at(at).await?;
     let started = Instant::now();
     undo(&env.statements, &env.clerk(), import_id, "bench: undo")
         .await
@@ -854,6 +850,14 @@ const MINIMAL_TABLES: [(&str, &str, &str, &str); 3] = [
 async fn checkpoint(conn: &mut sqlx::PgConnection) -> Result<()> {
     sqlx::raw_sql("CHECKPOINT").execute(conn).await?;
     Ok(())
+}
+
+/// [`checkpoint`] on its own connection, when the phase runs on PostgreSQL.
+async fn checkpoint_at(at: &Location) -> Result<()> {
+    match at {
+        Location::Postgres(url) => checkpoint(&mut sqlx::PgConnection::connect(url).await?).await,
+        _ => Ok(()),
+    }
 }
 
 /// What PostgreSQL itself spends writing the rows one import's posting wrote.
